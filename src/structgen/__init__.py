@@ -1,0 +1,14 @@
+"""structgen: typed shared-struct schema generator.
+
+YAML schemas in, Python modules out: ctypes Structures, frozen ``...Data`` values and
+typed, synchronized ``Shared...`` records for multiprocessing.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import build, load  # noqa: E402
+from .errors import Diagnostic, SchemaError  # noqa: E402
+
+__all__ = ["Diagnostic", "SchemaError", "__version__", "build", "load"]

@@ -1,0 +1,170 @@
+"""The ``structgen`` command: the only module that prints or chooses exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+
+from . import __version__
+from .api import UsageError, compile_inputs, discover, plan_build, render_files
+from .errors import Diagnostic, SchemaError
+from .layout import format_layout
+from .writer import apply, prune
+
+
+class Exit(IntEnum):
+    OK = 0
+    ERRORS = 1  # schema errors, or --check found differences
+    USAGE = 2  # bad options, a path that does not exist
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(Exit.USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="structgen",
+        description="Compile YAML record schemas into typed, synchronized ctypes "
+        "modules for multiprocessing.",
+    )
+    parser.add_argument("--version", action="version", version=f"structgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser(
+        "build", help="generate Python modules from schema files or folders"
+    )
+    build.add_argument("paths", nargs="+", metavar="PATH", help="schema files or folders")
+    build.add_argument(
+        "-o", "--output", default="generated", metavar="DIR",
+        help="output package folder (default: generated)",
+    )
+    build.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 listing files that are missing or out of date",
+    )
+    build.add_argument(
+        "--prune", action="store_true",
+        help="delete generated modules whose schema is gone (only when every PATH is "
+        "a folder; only files carrying structgen's banner)",
+    )
+
+    check = commands.add_parser("check", help="validate schemas without writing anything")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="schema files or folders")
+
+    layout = commands.add_parser(
+        "layout", help="print each record's size, alignment and field offsets"
+    )
+    layout.add_argument("file", metavar="FILE", help="a schema file")
+    layout.add_argument("record", nargs="?", metavar="RECORD", help="only this record")
+    return parser
+
+
+def _report(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in sorted(diagnostics):
+        print(diagnostic, file=sys.stderr)
+    count = len(diagnostics)
+    print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _build(args: argparse.Namespace) -> Exit:
+    if args.prune and not all(Path(p).is_dir() for p in args.paths):
+        missing = [p for p in args.paths if not Path(p).exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {missing[0]}")
+        raise UsageError("--prune needs every PATH to be a folder")
+    out = Path(args.output)
+    result = plan_build(args.paths, out)
+    if result.foreign:
+        raise SchemaError(
+            [
+                Diagnostic(
+                    _show(p), 1, 1, "not-generated",
+                    "refusing to overwrite a file that structgen did not write "
+                    "(it lacks the structgen banner); move it away or choose another -o",
+                )
+                for p in result.foreign
+            ]
+        )
+    if args.check:
+        for path in result.changed:
+            state = "out of date" if path.exists() else "missing"
+            print(f"{_show(path)}: {state}")
+        for path in result.stale:
+            print(f"{_show(path)}: stale (its schema is gone; `--prune` deletes it)")
+        if result.changed or result.stale:
+            print(
+                f"{len(result.changed) + len(result.stale)} file(s) differ; "
+                f"run: structgen build {' '.join(args.paths)} -o {args.output}",
+                file=sys.stderr,
+            )
+            return Exit.ERRORS
+        print(f"{len(result.unchanged)} file(s) up to date")
+        return Exit.OK
+    written = apply(result)
+    removed = prune(result) if args.prune else []
+    for path in written:
+        print(f"wrote {_show(path)}")
+    for path in removed:
+        print(f"removed {_show(path)}")
+    for path in result.stale if not args.prune else []:
+        print(
+            f"warning: {_show(path)} was generated from a schema that is gone; "
+            "`structgen build --prune` deletes it",
+            file=sys.stderr,
+        )
+    print(f"{len(written)} written, {len(result.unchanged)} unchanged")
+    return Exit.OK
+
+
+def _check(args: argparse.Namespace) -> Exit:
+    _root, inputs = discover(args.paths)
+    models = compile_inputs(inputs)
+    render_files(models)  # rendering problems would be ours, but surface them here too
+    records = sum(len(m.records) for m in models)
+    print(f"{len(models)} schema file(s), {records} record(s): OK")
+    return Exit.OK
+
+
+def _layout(args: argparse.Namespace) -> Exit:
+    from .api import load
+
+    model = load(args.file)
+    records = [r for r in model.records if args.record in (None, r.name)]
+    if not records:
+        known = ", ".join(r.name for r in model.records)
+        raise UsageError(f"no record '{args.record}' in {args.file} (records: {known})")
+    print("\n\n".join(format_layout(r.layout) for r in records))
+    return Exit.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return Exit.USAGE
+    try:
+        handler = {"build": _build, "check": _check, "layout": _layout}[args.command]
+        return handler(args)
+    except UsageError as exc:
+        print(f"structgen: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
+    except SchemaError as exc:
+        _report(exc.diagnostics)
+        return Exit.ERRORS
+    except KeyboardInterrupt:
+        return 130

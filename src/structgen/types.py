@@ -1,0 +1,232 @@
+"""The one table of scalar types, their aliases, and the type expressions a schema may write.
+
+Everything structgen knows about a scalar (its ctypes name, Python annotation, size and
+range) lives here, so the validator, the layout and the templates can never disagree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["int", "float", "bool"]
+
+
+@dataclass(frozen=True)
+class Scalar:
+    name: str  # canonical schema name, e.g. "float64"
+    ctype: str  # attribute of the ctypes module
+    kind: Kind
+    size: int  # bytes; alignment equals size for every scalar we allow
+    signed: bool = True
+
+    @property
+    def python(self) -> str:
+        return self.kind
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.size * 8 - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.size * 8 - (1 if self.signed else 0))) - 1
+
+
+SCALARS: dict[str, Scalar] = {
+    s.name: s
+    for s in [
+        Scalar("bool", "c_bool", "bool", 1, signed=False),
+        Scalar("int8", "c_int8", "int", 1),
+        Scalar("int16", "c_int16", "int", 2),
+        Scalar("int32", "c_int32", "int", 4),
+        Scalar("int64", "c_int64", "int", 8),
+        Scalar("uint8", "c_uint8", "int", 1, signed=False),
+        Scalar("uint16", "c_uint16", "int", 2, signed=False),
+        Scalar("uint32", "c_uint32", "int", 4, signed=False),
+        Scalar("uint64", "c_uint64", "int", 8, signed=False),
+        Scalar("float32", "c_float", "float", 4),
+        Scalar("float64", "c_double", "float", 8),
+    ]
+}
+
+ALIASES: dict[str, str] = {
+    "double": "float64",
+    "float": "float32",
+    "char": "int8",
+    "byte": "int8",
+    "c_bool": "bool",
+    "c_byte": "int8",
+    "c_ubyte": "uint8",
+    "c_short": "int16",
+    "c_ushort": "uint16",
+    "c_int": "int32",
+    "c_uint": "uint32",
+    "c_longlong": "int64",
+    "c_ulonglong": "uint64",
+    "c_float": "float32",
+    "c_double": "float64",
+    **{f"c_{n}": n for n in SCALARS if n.startswith(("int", "uint"))},
+}
+
+# Types whose width depends on the platform, with the fixed-width type to use instead.
+PLATFORM_SIZED: dict[str, str] = {
+    "long": "int64 (or int32, whichever width you mean)",
+    "ulong": "uint64 (or uint32)",
+    "c_long": "int64 (or int32, whichever width you mean)",
+    "c_ulong": "uint64 (or uint32)",
+    "size_t": "uint64",
+    "c_size_t": "uint64",
+    "ssize_t": "int64",
+    "c_ssize_t": "int64",
+    "intptr_t": "int64",
+    "uintptr_t": "uint64",
+    "ptrdiff_t": "int64",
+    "time_t": "int64",
+    "c_time_t": "int64",
+    "off_t": "int64",
+    "c_longdouble": "float64",
+    "longdouble": "float64",
+    "long_double": "float64",
+    "c_wchar": "uint32 (or str[N] for text)",
+    "wchar": "uint32 (or str[N] for text)",
+    "wchar_t": "uint32 (or str[N] for text)",
+    "int": "int32 or int64",
+    "uint": "uint32 or uint64",
+    "short": "int16",
+    "c_char": "int8, or bytes[1]",
+}
+
+POINTER_NAMES = frozenset(
+    {
+        "c_char_p",
+        "c_wchar_p",
+        "c_void_p",
+        "py_object",
+        "pointer",
+        "ptr",
+        "object",
+        "c_funcptr",
+        "function",
+        "callback",
+        "cfunctype",
+        "pyfunctype",
+        "winfunctype",
+    }
+)
+
+TEXT_TYPES = ("str", "bytes")
+
+MAX_ARRAY_ELEMENTS = 1 << 20  # per dimension
+MAX_TEXT_BYTES = 1 << 16
+MAX_RECORD_BYTES = 1 << 24  # 16 MiB: a shared record, not a data set
+
+_TYPE_RE = re.compile(
+    r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+    r"(?P<dims>(?:\[[^\[\]]*\])*)$"
+)
+_DIM_RE = re.compile(r"\[([^\[\]]*)\]")
+
+
+@dataclass(frozen=True)
+class TypeExpr:
+    """A parsed type expression such as ``float32[8][2]`` or ``str[16][4]``."""
+
+    base: str  # canonical scalar name, "str", "bytes", or a record/enum reference
+    dims: tuple[int, ...]  # array dimensions, outermost first (C order)
+    length: int | None = None  # byte length of str/bytes
+
+
+class TypeProblem(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def pointer_reason(spelling: str) -> str | None:
+    """If ``spelling`` names a pointer in any spelling, say so; else None."""
+    text = spelling.strip()
+    lowered = text.replace(" ", "").lower()
+    head = lowered.split("[", 1)[0].split("(", 1)[0]
+    if (
+        lowered.endswith("*")
+        or "*" in lowered
+        or head in POINTER_NAMES
+        or head in ("pointer", "lp_c_char", "lp")
+        or head.startswith("lp_")
+        or "functype" in head
+        or head.endswith("_p")
+    ):
+        return text
+    if lowered.startswith(("pointer(", "pointer[", "ctypes.pointer")):
+        return text
+    return None
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not match:
+        match = difflib.get_close_matches(name.lower(), candidates, n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def parse_type(spelling: str, known: list[str]) -> TypeExpr:
+    """Parse a field type. ``known`` lists record and enum names in scope (for hints).
+
+    Raises TypeProblem with a stable code for every kind of mistake.
+    """
+    text = spelling.strip()
+    head = text.split("[", 1)[0].strip()
+    if head not in known and (pointer_reason(text) is not None or text in TEXT_TYPES):
+        raise TypeProblem("pointer-field", text)
+    compact = re.sub(r"\s+", "", text)
+    match = _TYPE_RE.match(compact)
+    if not match:
+        raise TypeProblem(
+            "invalid-type",
+            f"'{text}' is not a type expression; write a name with optional sizes, "
+            "such as 'float64', 'str[16]' or 'Point[4]'",
+        )
+    base = match["base"]
+    dims: list[int] = []
+    for raw in _DIM_RE.findall(match["dims"]):
+        if not re.fullmatch(r"[+-]?\d+", raw):
+            raise TypeProblem(
+                "array-size", f"array size '{raw}' in '{text}' must be a whole number"
+            )
+        size = int(raw)
+        if size < 1:
+            raise TypeProblem(
+                "array-size", f"array size {size} in '{text}' must be at least 1"
+            )
+        if size > MAX_ARRAY_ELEMENTS:
+            raise TypeProblem(
+                "array-size",
+                f"array size {size:,} in '{text}' is too large "
+                f"(at most {MAX_ARRAY_ELEMENTS:,} per dimension)",
+            )
+        dims.append(size)
+    if base in TEXT_TYPES:
+        length, dims = dims[0], dims[1:]
+        if length > MAX_TEXT_BYTES:
+            raise TypeProblem(
+                "array-size",
+                f"{base}[{length}] is too long (at most {MAX_TEXT_BYTES:,} bytes)",
+            )
+        return TypeExpr(base, tuple(dims), length)
+    if base in PLATFORM_SIZED:
+        raise TypeProblem(
+            "platform-sized-type",
+            f"type '{base}' has a different width on different platforms; "
+            f"use the fixed-width {PLATFORM_SIZED[base]}",
+        )
+    canonical = ALIASES.get(base, base)
+    if canonical in SCALARS or "." in base or base in known:
+        return TypeExpr(canonical, tuple(dims))
+    candidates = sorted({*SCALARS, *ALIASES, *TEXT_TYPES, *known})
+    raise TypeProblem(
+        "unknown-type", f"unknown type '{base}'{_suggest(base, candidates)}"
+    )
