@@ -18,11 +18,12 @@ class FieldModel:
     kind: str  # "int" | "float" | "bool" | "enum" | "str" | "bytes" | "record"
     dims: tuple[int, ...]
     ctype: str  # expression for _fields_, e.g. "(_ctypes.c_float * 2) * 8"
-    struct_annotation: str  # what mypy sees on the raw Structure
+    struct_annotation: str  # what mypy sees on the raw Structure ("" leaves typeshed's Any)
     value_annotation: str  # what a read returns and a ...Data field holds
     input_annotation: str  # what a write accepts
     live_annotation: str  # what a read inside update() returns
     default: str  # Python expression of the default value
+    default_name: str | None  # module constant holding it, when it calls another module
     codec: str  # runtime expression that checks writes and converts reads
     codec_name: str  # module-level constant holding that codec
     read: str  # expression converting raw attribute ``{}`` to the value
@@ -30,6 +31,12 @@ class FieldModel:
     raw_in_view: bool  # ctypes alone guards writes inside update() (float64)
     size: int
     align: int
+
+
+    @property
+    def default_ref(self) -> str:
+        """How signatures and ...Data fields spell the default."""
+        return self.default_name or self.default
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,10 @@ class ModuleModel:
     enums: tuple[EnumModel, ...]
     records: tuple[RecordModel, ...]  # in dependency order
     exports: tuple[str, ...]  # sorted __all__
+
+    @property
+    def uses_typing(self) -> bool:
+        return any(f.dims for record in self.records for f in record.fields)
 
     @property
     def output_path(self) -> Path:

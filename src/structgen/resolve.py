@@ -8,6 +8,7 @@ Every problem becomes a located diagnostic; nothing stops at the first one.
 from __future__ import annotations
 
 import math
+import re
 import struct
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
@@ -564,7 +565,8 @@ class _Resolver:
             elem_ctype = f"_ctypes.{base.scalar.ctype}"
             value_ann = input_ann = live_ann = plain_ann[base.kind]
             struct_ann = value_ann
-            codec = f'_sg.{base.scalar.name}("{label}")'
+            factory = "boolean" if base.kind == "bool" else base.scalar.name
+            codec = f'_sg.{factory}("{label}")'
             read = "{}"
         elif base.kind == "enum":
             assert base.scalar is not None and base.key is not None
@@ -573,24 +575,24 @@ class _Resolver:
             value_ann = live_ann = enum_ref
             input_ann = f"{enum_ref} | int"
             struct_ann = "int"
-            codec = f'_sg.enum("{label}", {enum_ref}, _ctypes.{base.scalar.ctype})'
+            codec = f'_sg.enum_of("{label}", {enum_ref})'
             read = f"{enum_ref}({{}})"
         elif base.kind == "str":
             elem_ctype = f"_ctypes.c_char * {base.length}"
             value_ann = input_ann = live_ann = "str"
-            struct_ann = "bytes"
+            struct_ann = ""
             codec = f'_sg.text("{label}", {base.length})'
             read = None
         elif base.kind == "bytes":
             elem_ctype = f"_ctypes.c_uint8 * {base.length}"
             value_ann = input_ann = live_ann = "bytes"
-            struct_ann = "_ctypes.Array[_ctypes.c_uint8]"
+            struct_ann = ""
             codec = f'_sg.raw_bytes("{label}", {base.length})'
             read = None
         else:
             assert base.key is not None
             elem_ctype = self.ref(base.key, here)
-            struct_ann = elem_ctype
+            struct_ann = ""
             value_ann = input_ann = self.ref(base.key, here, naming.data_name(base.key[1]))
             live_ann = self.ref(base.key, here, naming.view_name(base.key[1]))
             codec = f'_sg.record("{label}", {live_ann}, {value_ann})'
@@ -602,17 +604,11 @@ class _Resolver:
             ctype = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
             for index, size in enumerate(reversed(dims)):
                 ctype = f"({ctype}) * {size}" if index else f"{ctype} * {size}"
-            element_struct = {
-                "str": "_ctypes.Array[_ctypes.c_char]",
-                "bytes": "_ctypes.Array[_ctypes.c_uint8]",
-                "record": struct_ann,
-            }.get(base.kind, elem_ctype)
             for _ in dims:
-                element_struct = f"_ctypes.Array[{element_struct}]"
                 live_ann = f"_sg.ArrayView[{live_ann}, {input_ann}]"
                 value_ann = f"tuple[{value_ann}, ...]"
                 input_ann = f"_typing.Sequence[{input_ann}]"
-            struct_ann = element_struct
+            struct_ann = ""
             array_elem = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
             codec = f"_sg.array({codec}, {array_elem}, {', '.join(map(str, dims))})"
             read = None
@@ -621,6 +617,8 @@ class _Resolver:
         if read is None:
             read = f"{codec_name}.read({{}})"
         default = self.python_default(base, dims, f.default if f.has_default else None, here)
+        # A call into another module looks mutable to linters (B008/RUF009); name it once.
+        calls_import = re.search(r"\b_\w+\.\w+\(", default) is not None
         return FieldModel(
             name=f.name,
             doc=f.doc,
@@ -632,6 +630,7 @@ class _Resolver:
             input_annotation=input_ann,
             live_annotation=live_ann,
             default=default,
+            default_name=f"{codec_name}_DEFAULT" if calls_import else None,
             codec=codec,
             codec_name=codec_name,
             read=read,
