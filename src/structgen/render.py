@@ -87,9 +87,17 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
+        ruff = find_ruff_bin()
+        # isort's order for the imports of other schema modules, then ruff's layout
+        subprocess.run(
+            [ruff, "check", "--isolated", "--quiet", "--select", "I", "--fix",
+             "--target-version", "py311", "--exit-zero", str(root)],
+            check=True,
+            capture_output=True,
+        )
         subprocess.run(
             [
-                find_ruff_bin(),
+                ruff,
                 "format",
                 "--isolated",
                 "--quiet",
