@@ -37,11 +37,12 @@ def run_structgen(
 
 @pytest.fixture
 def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Generate]:
-    """``generate({"geometry.yaml": "..."})`` builds the schemas and imports every module.
+    """``generate({"geometry.yaml": "..."})`` builds schemas and imports every module.
 
-    Returns a namespace of the generated modules by dotted name with dots replaced by
-    ``_`` (``ns.geometry``, ``ns.sim_particles``); ``ns.package`` is the package name and
-    ``ns.out`` the output folder (its parent is on ``sys.path``, also for spawned children).
+    Returns a namespace of the generated modules, dots in their names replaced by
+    ``_`` (``ns.geometry``, ``ns.sim_particles``); ``ns.package`` is the package name,
+    ``ns.out`` the output folder (its parent is on ``sys.path``, for spawned children
+    too).
     """
     monkeypatch.syspath_prepend(str(tmp_path))
     created: list[str] = []
