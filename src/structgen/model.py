@@ -50,6 +50,7 @@ class RecordModel:
     shared_name: str
     shared_array_name: str
     view_name: str
+    maker_name: str  # fast constructor of the ...Data class (fills its slots directly)
 
 
 @dataclass(frozen=True)

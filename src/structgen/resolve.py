@@ -22,7 +22,9 @@ from .loader import Document
 from .model import EnumModel, FieldModel, ImportModel, ModuleModel, RecordModel
 from .schema import EnumSpec, FieldSpec, RecordSpec, SchemaFile
 from .types import (
+    ALIASES,
     MAX_RECORD_BYTES,
+    PLATFORM_SIZED,
     SCALARS,
     Scalar,
     TypeProblem,
@@ -232,6 +234,8 @@ class _Resolver:
         key = (target_module, name)
         if key in self.enums:
             storage = SCALARS.get(self.enums[key].type)
+            if storage is None:
+                return None  # the enum's storage type already has its own error
             return _Base("enum", scalar=storage, key=key), expr.dims
         if key in self.records:
             return _Base("record", key=key), expr.dims
@@ -249,41 +253,43 @@ class _Resolver:
         module, name = key
         spec = self.enums[key]
         base = ("enums", name)
-        scalar = SCALARS.get(
-            {"c_" + k: k for k in SCALARS}.get(spec.type, spec.type)
-        )
+        scalar = SCALARS.get(ALIASES.get(spec.type, spec.type))
         if scalar is None or scalar.kind != "int":
+            hint = (
+                f"; '{spec.type}' has a different width on different platforms, "
+                f"use the fixed-width {PLATFORM_SIZED[spec.type]}"
+                if spec.type in PLATFORM_SIZED
+                else ""
+            )
             self.error(
                 module, (*base, "type"), "invalid-enum-type",
                 f"enum '{name}' storage type '{spec.type}' must be an integer type "
-                "(int8 ... int64, uint8 ... uint64)",
+                f"(int8 ... int64, uint8 ... uint64){hint}",
             )
             scalar = SCALARS["int32"]
         else:
             self.enums[key] = spec.model_copy(update={"type": scalar.name})
-        members = (
-            dict(spec.values)
+        is_map = isinstance(spec.values, dict)
+        items = (
+            list(spec.values.items())
             if isinstance(spec.values, dict)
-            else {member: index for index, member in enumerate(spec.values)}
+            else [(member, index) for index, member in enumerate(spec.values)]
         )
         seen: set[str] = set()
-        for index, (member, value) in enumerate(members.items()):
-            path = (
-                (*base, "values", member)
-                if isinstance(spec.values, dict)
-                else (*base, "values", index)
-            )
+        for index, (member, value) in enumerate(items):
+            path = (*base, "values", member) if is_map else (*base, "values", index)
             problem = naming.identifier_problem(member)
             if problem or member in naming.RESERVED_ENUM_MEMBERS:
                 reason = problem or "is reserved by Python's Enum"
                 self.error(
                     module, path, "invalid-name",
                     f"enum member '{name}.{member}' {reason}",
-                    key=isinstance(spec.values, dict),
+                    key=is_map,
                 )
             if member in seen:
                 self.error(
-                    module, path, "duplicate-key", f"enum member '{name}.{member}' repeats"
+                    module, path, "duplicate-name",
+                    f"enum member '{name}.{member}' is listed twice",
                 )
             seen.add(member)
             if not scalar.min <= value <= scalar.max:
@@ -555,7 +561,9 @@ class _Resolver:
         )
         return f"{data_cls}({args})"
 
-    def field_model(self, key: Key, f: _Field, layout_size: int, align: int) -> FieldModel:
+    def field_model(
+        self, key: Key, f: _Field, layout_size: int, align: int, names: _PrivateNames
+    ) -> FieldModel:
         here, record = key
         base, dims = f.base, f.dims
         label = f"{record}.{f.name}"
@@ -598,7 +606,7 @@ class _Resolver:
             codec = f'_sg.record("{label}", {live_ann}, {value_ann})'
             read = f"{live_ann}._to_data({{}})"
         plain = base.kind in plain_ann and not dims
-        codec_name = f"_{record}_{f.name}".upper()
+        codec_name = names.claim(f"_{record}_{f.name}".upper())
         if dims:
             # str/bytes are already arrays of bytes: parenthesise before adding dimensions
             ctype = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
@@ -630,7 +638,7 @@ class _Resolver:
             input_annotation=input_ann,
             live_annotation=live_ann,
             default=default,
-            default_name=f"{codec_name}_DEFAULT" if calls_import else None,
+            default_name=names.claim(f"{codec_name}_DEFAULT") if calls_import else None,
             codec=codec,
             codec_name=codec_name,
             read=read,
@@ -731,6 +739,21 @@ def _record_order(r: _Resolver, module: str) -> list[str]:
     return ordered
 
 
+class _PrivateNames:
+    """Hands out module-level private names, never the same one twice."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+
+    def claim(self, wanted: str) -> str:
+        name, number = wanted, 1
+        while name in self.taken:
+            number += 1
+            name = f"{wanted}_{number}"
+        self.taken.add(name)
+        return name
+
+
 def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
     source = r.sources[module]
     schema = source.schema
@@ -757,12 +780,18 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
                 tuple(members.items()), default,
             )
         )
+    names = _PrivateNames(
+        {"_sg", "_ctypes", "_dataclasses", "_enum", "_typing"}
+        | {naming.import_alias(target) for target in imports}
+        | {naming.view_name(name) for name in schema.records}
+    )
     records = []
     for name in _record_order(r, module):
         key = (module, name)
         layout = r.layout(key)
+        maker = names.claim(f"_NEW_{name.upper()}_DATA")
         fields = tuple(
-            r.field_model(key, f, fl.size, fl.align)
+            r.field_model(key, f, fl.size, fl.align, names)
             for f, fl in zip(r.fields[key], layout.fields, strict=True)
         )
         spec = r.records[key]
@@ -777,6 +806,7 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
                 shared_name=naming.shared_name(name),
                 shared_array_name=naming.shared_array_name(name),
                 view_name=naming.view_name(name),
+                maker_name=maker,
             )
         )
     exports = sorted(

@@ -52,26 +52,42 @@ _KNOWN_KEYS: dict[str, list[str]] = {
     "field": list(FieldSpec.model_fields),
 }
 
-
-def _context(loc: tuple[str | int, ...]) -> str:
-    """Which kind of mapping a location sits in, for 'unknown key' hints."""
-    if len(loc) <= 1:
-        return "file"
-    if loc[0] == "records":
-        return "record" if len(loc) == 3 else "field"
-    if loc[0] == "enums":
-        return "enum"
-    return "file"
+Loc = tuple[str | int, ...]
 
 
-def _clean(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union branch names (``str``, ``FieldSpec``) from a location."""
-    return tuple(
-        part
-        for part in loc
-        if part not in ("str", "FieldSpec", "list[str]", "dict[str,int]")
-        and not (isinstance(part, str) and part.startswith(("list[", "dict[")))
-    )
+def _context(parent: Loc) -> tuple[str, str]:
+    """Which kind of mapping ``parent`` is, and how messages name it."""
+    if len(parent) == 2 and parent[0] == "records":
+        return "record", f"record '{parent[1]}'"
+    if len(parent) == 4 and parent[0] == "records" and parent[2] == "fields":
+        return "field", f"field '{parent[1]}.{parent[3]}'"
+    if len(parent) == 2 and parent[0] == "enums":
+        return "enum", f"enum '{parent[1]}'"
+    return "file", "the schema file"
+
+
+def _split(loc: Loc) -> tuple[Loc, Loc, str | None]:
+    """Split a pydantic location into (location, location of its union, union branch).
+
+    A field is a type name or a mapping; enum values are a list or a mapping. Pydantic
+    tries both branches of such a union and puts the branch's name into the location.
+    """
+    if len(loc) >= 5 and loc[0] == "records" and loc[2] == "fields":
+        return (*loc[:4], *loc[5:]), loc[:4], str(loc[4])
+    if len(loc) >= 4 and loc[0] == "enums" and loc[2] == "values":
+        return (*loc[:3], *loc[4:]), loc[:3], str(loc[3])
+    return loc, loc, None
+
+
+def _branch_for(union: Loc, value: Any) -> str | None:
+    """The union branch that fits ``value``'s kind, or None if neither does."""
+    if union[0] == "records":
+        if isinstance(value, dict):
+            return "FieldSpec"
+        return "str" if isinstance(value, str) else None
+    if isinstance(value, dict):
+        return "dict[str,int]"
+    return "list[str]" if isinstance(value, list) else None
 
 
 def _describe(value: Any) -> str:
@@ -81,6 +97,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
     return f"{type(value).__name__} {value!r}"
 
 
@@ -91,31 +109,56 @@ def parse_schema(doc: Document) -> tuple[SchemaFile | None, list[Diagnostic]]:
     except ValidationError as exc:
         errors = exc.errors()
     diagnostics: list[Diagnostic] = []
-    seen: set[tuple[str | int, ...]] = set()
+    seen: set[Loc] = set()
+    suggested: set[Loc] = set()  # keys an unknown key probably misspells
+    missing: list[Loc] = []
     for error in errors:
         kind = error["type"]
-        loc = _clean(tuple(error["loc"]))
+        loc, union, branch = _split(tuple(error["loc"]))
+        if branch is not None:
+            fitting = _branch_for(union, _lookup(doc.data, union))
+            if fitting is None:
+                loc = union  # neither form fits: one message about the whole value
+            elif branch != fitting:
+                continue  # the other form's complaint says nothing useful
+        if loc in seen:
+            continue
+        seen.add(loc)
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            known = _KNOWN_KEYS[_context(loc[:-1] if len(loc) > 1 else ())]
+            context, where = _context(loc[:-1])
+            known = _KNOWN_KEYS[context]
             match = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean '{match[0]}'?" if match else ""
-            where = f" (allowed: {', '.join(known)})" if not match else ""
-            code, message = "unknown-key", f"unknown key '{key}'{hint}{where}"
+            if match:
+                hint = f"; did you mean '{match[0]}'?"
+                suggested.add((*loc[:-1], match[0]))
+            else:
+                hint = f" (allowed: {', '.join(known)})"
+            code, message = "unknown-key", f"unknown key '{key}' in {where}{hint}"
             pos = doc.at(loc, key=True)
         elif kind == "missing":
-            code, message = "missing-key", f"missing required key '{loc[-1]}'"
-            pos = doc.at(loc[:-1])
+            missing.append(loc)
+            continue
         else:
-            # A union (short or long field form) fails once per branch; report it once.
-            if loc in seen:
-                continue
             value = _lookup(doc.data, loc)
             code = "invalid-value"
             message = _value_message(loc, value, error)
             pos = doc.at(loc)
-        seen.add(loc)
         diagnostics.append(Diagnostic(doc.file, pos.line, pos.column, code, message))
+    for loc in missing:
+        if loc in suggested:
+            continue  # already reported as the misspelt key
+        _context_kind, where = _context(loc[:-1])
+        pos = doc.at(loc[:-1], key=True)
+        diagnostics.append(
+            Diagnostic(
+                doc.file,
+                pos.line,
+                pos.column,
+                "missing-key",
+                f"{where} is missing the required key '{loc[-1]}'",
+            )
+        )
     return None, diagnostics
 
 
@@ -139,10 +182,16 @@ def _value_message(loc: tuple[str | int, ...], value: Any, error: Any) -> str:
             f"field '{loc[1]}.{loc[3]}' must be a type name or a mapping with 'type:', "
             f"not {_describe(value)}"
         )
+    if len(loc) == 3 and loc[0] == "enums" and loc[2] == "values":
+        return (
+            f"'{where}' must be a list of member names or a mapping of names to "
+            f"numbers, not {_describe(value)}"
+        )
     expected = {
         "string_type": "a string",
         "int_type": "a whole number",
         "dict_type": "a mapping",
+        "model_type": "a mapping",
         "list_type": "a list",
     }.get(error["type"])
     if expected:
