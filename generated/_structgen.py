@@ -18,7 +18,7 @@ import multiprocessing.sharedctypes
 import multiprocessing.synchronize
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast, overload
 
 __all__ = [
     "ArrayView",
@@ -30,6 +30,7 @@ __all__ = [
     "SharedRecord",
     "SharedRecordArray",
     "Update",
+    "View",
 ]
 
 # The smallest magnitude that rounds to infinity in float32: FLT_MAX plus half an ulp.
@@ -40,7 +41,7 @@ In = TypeVar("In")  # what a write accepts
 L = TypeVar("L")  # what a read gives inside update(): a live view where it can be
 E = TypeVar("E", bound=enum.IntEnum)
 StructT = TypeVar("StructT", bound=ctypes.Structure)
-ViewT = TypeVar("ViewT", bound=ctypes.Structure)
+ViewT = TypeVar("ViewT", bound="View")
 DataT = TypeVar("DataT")
 
 LockArg = (
@@ -359,6 +360,22 @@ def array(
         codec = _Array(codec, ctype, length)
         ctype = ctype * length
     return codec
+
+
+class View:
+    """What mypy sees as the base of a generated ``_...View`` class.
+
+    At run time a view is a subclass of its record's ctypes Structure, which typeshed
+    lets take any attribute; for mypy it is this class plus the record's own fields,
+    so an unknown field is an error.
+    """
+
+    if TYPE_CHECKING:
+
+        @classmethod
+        def from_buffer(cls, source: Any, offset: int = 0) -> Self: ...
+        @classmethod
+        def from_buffer_copy(cls, source: Any, offset: int = 0) -> Self: ...
 
 
 # -- fast values -----------------------------------------------------------------------

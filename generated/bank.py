@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes as _ctypes
 import dataclasses as _dataclasses
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -48,7 +49,14 @@ _ACCOUNT_BALANCE = _sg.int64("Account.balance")
 _ACCOUNT_TRANSFERS = _sg.uint32("Account.transfers")
 
 
-class _AccountView(Account):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _AccountViewBase = _sg.View
+else:
+    _AccountViewBase = Account
+
+
+class _AccountView(_AccountViewBase):
     """A `Account` in shared memory as `update()` yields it: writes checked."""
 
     balance = _sg.checked(Account.balance, _ACCOUNT_BALANCE)

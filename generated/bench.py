@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes as _ctypes
 import dataclasses as _dataclasses
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -54,8 +55,20 @@ _QUAD_C = _sg.float64("Quad.c")
 _QUAD_D = _sg.float64("Quad.d")
 
 
-class _QuadView(Quad):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _QuadViewBase = _sg.View
+else:
+    _QuadViewBase = Quad
+
+
+class _QuadView(_QuadViewBase):
     """A `Quad` in shared memory as `update()` yields it: writes checked."""
+
+    a: float
+    b: float
+    c: float
+    d: float
 
     @staticmethod
     def _to_data(raw: Quad) -> QuadData:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes as _ctypes
 import dataclasses as _dataclasses
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -48,7 +49,14 @@ _COUNTER_COUNT = _sg.int64("Counter.count")
 _COUNTER_LAST_WORKER = _sg.int32("Counter.last_worker")
 
 
-class _CounterView(Counter):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _CounterViewBase = _sg.View
+else:
+    _CounterViewBase = Counter
+
+
+class _CounterView(_CounterViewBase):
     """A `Counter` in shared memory as `update()` yields it: writes checked."""
 
     count = _sg.checked(Counter.count, _COUNTER_COUNT)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes as _ctypes
 import dataclasses as _dataclasses
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -46,8 +47,18 @@ _POINT_X = _sg.float64("Point.x")
 _POINT_Y = _sg.float64("Point.y")
 
 
-class _PointView(Point):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _PointViewBase = _sg.View
+else:
+    _PointViewBase = Point
+
+
+class _PointView(_PointViewBase):
     """A `Point` in shared memory as `update()` yields it: writes checked."""
+
+    x: float
+    y: float
 
     @staticmethod
     def _to_data(raw: Point) -> PointData:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes as _ctypes
 import dataclasses as _dataclasses
 import enum as _enum
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -67,7 +68,14 @@ _JOB_PAYLOAD = _sg.int64("Job.payload")
 _JOB_TAKEN_BY = _sg.int32("Job.taken_by")
 
 
-class _JobView(Job):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _JobViewBase = _sg.View
+else:
+    _JobViewBase = Job
+
+
+class _JobView(_JobViewBase):
     """A `Job` in shared memory as `update()` yields it: writes checked."""
 
     state = _sg.checked(Job.state, _JOB_STATE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes as _ctypes
 import dataclasses as _dataclasses
 import enum as _enum
+import typing as _typing
 
 from . import _structgen as _sg
 
@@ -54,9 +55,17 @@ _LENGTH_VALUE = _sg.float64("Length.value")
 _LENGTH_UNIT = _sg.enum_of("Length.unit", Unit)
 
 
-class _LengthView(Length):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _LengthViewBase = _sg.View
+else:
+    _LengthViewBase = Length
+
+
+class _LengthView(_LengthViewBase):
     """A `Length` in shared memory as `update()` yields it: writes checked."""
 
+    value: float
     unit = _sg.checked(Length.unit, _LENGTH_UNIT)
 
     @staticmethod

@@ -78,7 +78,14 @@ _VEC3_Y = _sg.float32("Vec3.y")
 _VEC3_Z = _sg.float32("Vec3.z")
 
 
-class _Vec3View(Vec3):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _Vec3ViewBase = _sg.View
+else:
+    _Vec3ViewBase = Vec3
+
+
+class _Vec3View(_Vec3ViewBase):
     """A `Vec3` in shared memory as `update()` yields it: writes checked."""
 
     x = _sg.checked(Vec3.x, _VEC3_X)
@@ -263,11 +270,19 @@ _PARTICLE_ALIVE = _sg.boolean("Particle.alive")
 _PARTICLE_ID = _sg.uint64("Particle.id")
 
 
-class _ParticleView(Particle):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _ParticleViewBase = _sg.View
+else:
+    _ParticleViewBase = Particle
+
+
+class _ParticleView(_ParticleViewBase):
     """A `Particle` in shared memory as `update()` yields it: writes checked."""
 
     position = _sg.checked(Particle.position, _PARTICLE_POSITION)
     velocity = _sg.checked(Particle.velocity, _PARTICLE_VELOCITY)
+    mass: float
     radius = _sg.checked(Particle.radius, _PARTICLE_RADIUS)
     phase = _sg.checked(Particle.phase, _PARTICLE_PHASE)
     alive = _sg.checked(Particle.alive, _PARTICLE_ALIVE)
@@ -570,7 +585,14 @@ _FRAME_TICK = _sg.int8("Frame.tick")
 _FRAME_DIRTY = _sg.boolean("Frame.dirty")
 
 
-class _FrameView(Frame):
+# A ctypes Structure accepts any attribute; mypy sees the view's own fields only.
+if _typing.TYPE_CHECKING:
+    _FrameViewBase = _sg.View
+else:
+    _FrameViewBase = Frame
+
+
+class _FrameView(_FrameViewBase):
     """A `Frame` in shared memory as `update()` yields it: writes checked."""
 
     number = _sg.checked(Frame.number, _FRAME_NUMBER)

@@ -13,7 +13,7 @@ from .model import ModuleModel
 from .naming import identifier_problem
 from .render import format_sources, render_module, render_package_init, render_runtime
 from .resolve import RUNTIME_MODULE, Source, resolve
-from .schema import parse_schema
+from .schema import parse_schema, salvage
 from .writer import Plan, apply, plan, prune
 
 SCHEMA_SUFFIXES = (".yaml", ".yml")
@@ -52,6 +52,10 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Input]
             files.append((path, path.resolve()))
         else:
             raise UsageError(f"no such file or folder: {path}")
+    if not files:
+        raise UsageError(
+            "no schema files (*.yaml, *.yml) in " + ", ".join(str(p) for p in given)
+        )
     root = Path(os.path.commonpath(anchors))
     inputs = []
     seen: set[Path] = set()
@@ -107,15 +111,24 @@ def compile_inputs(inputs: list[Input]) -> list[ModuleModel]:
     sources = []
     for item in inputs:
         try:
-            document = load_document(item.path, item.display)
+            document = load_document(item.path, item.display, recover=True)
         except SchemaError as exc:
             diagnostics += exc.diagnostics
             continue
+        diagnostics += document.problems
         schema, problems = parse_schema(document)
         diagnostics += problems
+        dropped: frozenset[str] = frozenset()
+        if schema is None:
+            # check what is well-formed too, so that one run reports every error
+            salvaged = salvage(document)
+            if salvaged is not None:
+                schema, dropped = salvaged
         if schema is not None:
             sources.append(
-                Source(item.module, item.path, item.banner_name, document, schema)
+                Source(
+                    item.module, item.path, item.banner_name, document, schema, dropped
+                )
             )
     broken = {item.module for item in inputs} - {s.module for s in sources}
     try:
@@ -146,9 +159,15 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
 def plan_build(
     paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
 ) -> Plan:
+    out = Path(out_dir)
+    for folder in (out, *out.parents):  # the nearest part of it that exists
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise UsageError(f"output folder {out}: {folder} is not a folder")
+            break
     _root, inputs = discover(paths)
     models = compile_inputs(inputs)
-    return plan(Path(out_dir), render_files(models))
+    return plan(out, render_files(models))
 
 
 def build(
@@ -186,32 +205,70 @@ def build(
     return written
 
 
+def _imports_of(path: Path) -> list[str]:
+    """The ``imports:`` a schema file names (nothing if it cannot be read)."""
+    try:
+        imports = load_document(path, str(path), recover=True).data.get("imports")
+    except SchemaError:
+        return []
+    if not isinstance(imports, list):
+        return []
+    return [name for name in imports if isinstance(name, str)]
+
+
+def _schema_file(root: Path, module: str) -> Path | None:
+    """The schema file of dotted ``module`` under ``root``, if there is one."""
+    parts = module.split(".")
+    if any(identifier_problem(part) for part in parts):
+        return None
+    for suffix in SCHEMA_SUFFIXES:
+        candidate = root.joinpath(*parts[:-1], parts[-1] + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def load(path: str | os.PathLike[str]) -> ModuleModel:
     """Load and validate one schema file; return its resolved model.
 
-    Schemas it imports are looked up relative to the file's own folder, which acts as
-    the schema root. Raises SchemaError listing every problem.
+    The schemas it imports are loaded with it. Its schema root is the nearest folder
+    above it from which every name in its ``imports:`` is found (``sim/particles.yaml``
+    importing ``units`` finds ``units.yaml`` one folder up), else its own folder.
+    Raises SchemaError listing every problem.
     """
     target = Path(path).resolve()
     if not target.is_file():
         raise UsageError(f"no such schema file: {path}")
-    _root, inputs = discover([target.parent])
-    start = next((i for i in inputs if i.path == target), None)
-    if start is None:  # not a .yaml/.yml name: load it on its own
-        _root, inputs = discover([path])
-        start = inputs[0]
-    by_module = {i.module: i for i in inputs}
-    selected = {start.module: start}
-    queue = [start]
+    wanted = _imports_of(target)
+    root = target.parent
+    for candidate in [target.parent, *target.parent.parents][:16]:
+        if all(_schema_file(candidate, name) for name in wanted):
+            root = candidate
+            break
+    inputs: dict[Path, Input] = {}
+    queue = [target]
     while queue:  # the file and, transitively, the schemas it imports
-        item = queue.pop()
-        try:
-            imports = load_document(item.path, item.display).data.get("imports")
-        except SchemaError:
+        file = queue.pop()
+        if file in inputs:
             continue
-        for name in imports if isinstance(imports, list) else []:
-            if isinstance(name, str) and name in by_module and name not in selected:
-                selected[name] = by_module[name]
-                queue.append(by_module[name])
-    models = compile_inputs(list(selected.values()))
-    return next(m for m in models if m.name == start.module)
+        relative = file.relative_to(root)
+        inputs[file] = Input(
+            file,
+            ".".join(relative.with_suffix("").parts),
+            str(path) if file == target else _show(file),
+            "/".join((root.name, *relative.parts)),
+        )
+        for name in _imports_of(file):
+            found = _schema_file(root, name)
+            if found is not None:
+                queue.append(found.resolve())
+    models = compile_inputs(list(inputs.values()))
+    start = inputs[target].module
+    return next(m for m in models if m.name == start)

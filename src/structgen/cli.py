@@ -144,9 +144,11 @@ def _layout(args: argparse.Namespace) -> Exit:
 
     model = load(args.file)
     records = [r for r in model.records if args.record in (None, r.name)]
-    if not records:
-        known = ", ".join(r.name for r in model.records)
+    if args.record is not None and not records:
+        known = ", ".join(r.name for r in model.records) or "none"
         raise UsageError(f"no record '{args.record}' in {args.file} (records: {known})")
+    if not records:
+        print(f"{args.file}: no records")
     print("\n\n".join(format_layout(r.layout) for r in records))
     return Exit.OK
 
@@ -165,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.USAGE
     except SchemaError as exc:
         _report(exc.diagnostics)
+        return Exit.ERRORS
+    except OSError as exc:  # the output folder cannot be written, a disk is full, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"structgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return Exit.ERRORS
     except KeyboardInterrupt:
         return 130

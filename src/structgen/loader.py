@@ -97,6 +97,9 @@ class Document:
     data: dict[str, Any]
     values: dict[Path_, Position] = field(default_factory=dict)
     keys: dict[Path_, Position] = field(default_factory=dict)
+    # Mistakes the loader could step over (a duplicate key keeps its first value), so
+    # that later stages still report theirs in the same run.
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def at(self, path: Path_, *, key: bool = False) -> Position:
         """Position of the node at ``path`` (its key with ``key=True``), else nearest parent."""
@@ -239,8 +242,16 @@ def _read_text(path: Path, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_document(path: Path, file: str | None = None) -> Document:
-    """Parse one schema file. Raises SchemaError listing every problem found."""
+def load_document(
+    path: Path, file: str | None = None, *, recover: bool = False
+) -> Document:
+    """Parse one schema file. Raises SchemaError listing every problem found.
+
+    With ``recover=True``, problems the loader can step over (duplicate keys, unknown
+    tags, keys that are not names) are left in ``Document.problems`` instead, so that
+    the later stages can report their own in the same run. A file that cannot be read
+    or parsed at all still raises.
+    """
     file = file if file is not None else str(path)
     text = _read_text(path, file)
 
@@ -256,11 +267,18 @@ def load_document(path: Path, file: str | None = None) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "another document" in problem:
+            problem = "a schema file holds one document, but another one starts here"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise fail("yaml-syntax", f"invalid YAML: {problem}", line, column) from None
     except yaml.YAMLError as exc:
         raise fail("yaml-syntax", f"invalid YAML: {exc}") from None
-    if root is None:
+    if root is None or (
+        isinstance(root, yaml.ScalarNode)
+        and root.tag == _NULL
+        and root.value == ""
+        and not root.style
+    ):
         raise fail("empty-file", "file is empty; a schema needs at least 'records:'")
     if not isinstance(root, yaml.MappingNode):
         raise fail(
@@ -273,12 +291,12 @@ def load_document(path: Path, file: str | None = None) -> Document:
     try:
         data = converter.convert(root, (), 0)
     except _TooBig as exc:
-        converter.errors = []
-        converter.error(exc.node, "too-large", exc.message)
-        data = {}
+        mark = exc.node.start_mark
+        raise fail("too-large", exc.message, mark.line + 1, mark.column + 1) from None
     except RecursionError:
         raise fail("too-large", "document is nested too deeply") from None
-    if converter.errors:
+    if converter.errors and not recover:
         raise SchemaError(converter.errors)
     converter.doc.data = data
+    converter.doc.problems = converter.errors
     return converter.doc

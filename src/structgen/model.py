@@ -50,6 +50,7 @@ class RecordModel:
     shared_name: str
     shared_array_name: str
     view_name: str
+    view_base: str  # alias: the Structure at run time, _sg.View for mypy
     maker_name: str  # fast constructor of the ...Data class (fills its slots directly)
 
 
@@ -81,10 +82,6 @@ class ModuleModel:
     enums: tuple[EnumModel, ...]
     records: tuple[RecordModel, ...]  # in dependency order
     exports: tuple[str, ...]  # sorted __all__
-
-    @property
-    def uses_typing(self) -> bool:
-        return any(f.dims for record in self.records for f in record.fields)
 
     @property
     def output_path(self) -> Path:

@@ -20,11 +20,17 @@ RESERVED_FIELD_NAMES = frozenset(
     }
 )
 
+# Methods every ctypes.Structure has; a field of that name would replace the method on
+# the generated Structure, and sharing it (``RawValue`` calls ``from_buffer``) breaks.
+STRUCTURE_MEMBERS = frozenset(
+    {"from_address", "from_buffer", "from_buffer_copy", "from_param", "in_dll"}
+)
+
 # Builtins that generated annotations use; a field of that name would shadow them.
 SHADOWED_BUILTINS = frozenset({"bool", "bytes", "float", "int", "str", "tuple"})
 
 # IntEnum members with these names would hide Enum's own attributes.
-RESERVED_ENUM_MEMBERS = frozenset({"name", "value"})
+RESERVED_ENUM_MEMBERS = frozenset({"name", "value", "mro"})
 
 
 def identifier_problem(name: str) -> str | None:

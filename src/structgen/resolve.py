@@ -47,6 +47,9 @@ class Source:
     banner_name: str  # how the generated banner names the schema file
     doc: Document
     schema: SchemaFile
+    # records and enums left out of ``schema`` because they are malformed (already
+    # reported); references to them are not reported again
+    dropped: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -185,11 +188,12 @@ class _Resolver:
     ) -> tuple[_Base, tuple[int, ...]] | None:
         schema = self.sources[module].schema
         imports = set(schema.imports)
-        known = [*schema.records, *schema.enums]
+        known = [*schema.records, *schema.enums, *self.sources[module].dropped]
         for target in imports:
             if target in self.sources:
-                other = self.sources[target].schema
-                known += [f"{target}.{n}" for n in (*other.records, *other.enums)]
+                other = self.sources[target]
+                names = (*other.schema.records, *other.schema.enums, *other.dropped)
+                known += [f"{target}.{n}" for n in names]
         where = f"field '{record}.{fname}'"
         try:
             expr = parse_type(spelling, known)
@@ -242,6 +246,7 @@ class _Resolver:
         if target_module in self.sources and (
             name in self.sources[target_module].schema.records
             or name in self.sources[target_module].schema.enums
+            or name in self.sources[target_module].dropped
         ):
             return None  # that definition already has its own error
         self.error(module, path, "unknown-type", f"{where}: unknown type '{expr.base}'")
@@ -317,8 +322,9 @@ class _Resolver:
                 f"record '{name}' pack {spec.pack} must be one of 1, 2, 4, 8, 16",
             )
         schema = self.sources[module].schema
-        taken = {*schema.records, *schema.enums, *schema.imports}
-        taken |= {i.split(".")[0] for i in schema.imports}
+        # Generated code names imported modules by a private alias, so only records
+        # and enums of this schema can be shadowed by a field.
+        taken = {*schema.records, *schema.enums}
         fields: list[_Field] = []
         for fname, raw in spec.fields.items():
             path = (*base, "fields", fname)
@@ -335,6 +341,13 @@ class _Resolver:
                     f"'Shared{name}.{fname}'; choose another name",
                     key=True,
                 )
+            elif fname in naming.STRUCTURE_MEMBERS:
+                self.error(
+                    module, path, "reserved-name",
+                    f"field name '{name}.{fname}' collides with the ctypes.Structure "
+                    f"method '{name}.{fname}'; choose another name",
+                    key=True,
+                )
             elif fname in naming.SHADOWED_BUILTINS:
                 self.error(
                     module, path, "reserved-name",
@@ -345,8 +358,8 @@ class _Resolver:
             elif fname in taken:
                 self.error(
                     module, path, "name-collision",
-                    f"field name '{name}.{fname}' is also the name of a record, enum "
-                    "or import of this schema; generated code could not tell them apart",
+                    f"field name '{name}.{fname}' is also the name of a record or enum "
+                    "of this schema; generated code could not tell them apart",
                     key=True,
                 )
             if isinstance(raw, FieldSpec):
@@ -790,6 +803,7 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
         key = (module, name)
         layout = r.layout(key)
         maker = names.claim(f"_NEW_{name.upper()}_DATA")
+        view_base = names.claim(f"_{name}ViewBase")
         fields = tuple(
             r.field_model(key, f, fl.size, fl.align, names)
             for f, fl in zip(r.fields[key], layout.fields, strict=True)
@@ -807,6 +821,7 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
                 shared_array_name=naming.shared_array_name(name),
                 view_name=naming.view_name(name),
                 maker_name=maker,
+                view_base=view_base,
             )
         )
     exports = sorted(

@@ -197,3 +197,72 @@ def _value_message(loc: tuple[str | int, ...], value: Any, error: Any) -> str:
     if expected:
         return f"'{where}' must be {expected}, not {_describe(value)}"
     return f"'{where}': {error['msg']}"
+
+
+def salvage(doc: Document) -> tuple[SchemaFile, frozenset[str]] | None:
+    """The valid part of a document that ``parse_schema`` refused, to check it further.
+
+    Every error should be reported in one run, not just the first: a typo in one record
+    must not hide a pointer field in another. Records and enums that are malformed are
+    left out (their names are returned, so that references to them are not reported
+    again); a record with a malformed field keeps its other fields. Returns None when
+    the file's shape is too broken to go on (a section that is not a mapping, bad
+    ``imports:``).
+    """
+    data = doc.data
+    kept: dict[str, Any] = {}
+    for key in ("doc", "imports"):
+        if key in data:
+            try:
+                SchemaFile.model_validate({key: data[key]})
+            except ValidationError:
+                if key == "imports":
+                    return None
+                continue
+            kept[key] = data[key]
+    dropped: set[str] = set()
+    for section, spec_type in (("enums", EnumSpec), ("records", RecordSpec)):
+        entries = data.get(section, {})
+        if not isinstance(entries, dict):
+            return None
+        good: dict[str, Any] = {}
+        for name, spec in entries.items():
+            try:
+                good[name] = spec_type.model_validate(spec)
+                continue
+            except ValidationError:
+                pass
+            partial = _partial_record(spec) if section == "records" else None
+            if partial is None:
+                dropped.add(name)
+            else:
+                good[name] = partial
+        kept[section] = good
+    try:
+        return SchemaFile.model_validate(kept), frozenset(dropped)
+    except ValidationError:  # pragma: no cover - every part was checked above
+        return None
+
+
+def _partial_record(spec: Any) -> RecordSpec | None:
+    """A record without its malformed fields and keys, if any field is left."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("fields"), dict):
+        return None
+    fields: dict[str, Any] = {}
+    for name, raw in spec["fields"].items():
+        try:
+            RecordSpec.model_validate({"fields": {name: raw}})
+        except ValidationError:
+            continue
+        fields[name] = raw
+    if not fields:
+        return None
+    kept: dict[str, Any] = {"fields": fields}
+    for key in ("doc", "pack"):
+        if key in spec:
+            try:
+                RecordSpec.model_validate({"fields": fields, key: spec[key]})
+            except ValidationError:
+                continue
+            kept[key] = spec[key]
+    return RecordSpec.model_validate(kept)
