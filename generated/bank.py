@@ -64,10 +64,7 @@ class _AccountView(_AccountViewBase):
 
     @staticmethod
     def _to_data(raw: Account) -> AccountData:
-        return _NEW_ACCOUNT_DATA(
-            raw.balance,
-            raw.transfers,
-        )
+        return _NEW_ACCOUNT_DATA(raw.balance, raw.transfers)
 
     def _store(self, data: AccountData) -> None:
         self.balance = data.balance

@@ -72,12 +72,7 @@ class _QuadView(_QuadViewBase):
 
     @staticmethod
     def _to_data(raw: Quad) -> QuadData:
-        return _NEW_QUAD_DATA(
-            raw.a,
-            raw.b,
-            raw.c,
-            raw.d,
-        )
+        return _NEW_QUAD_DATA(raw.a, raw.b, raw.c, raw.d)
 
     def _store(self, data: QuadData) -> None:
         self.a = _QUAD_A.check(data.a)

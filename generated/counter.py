@@ -64,10 +64,7 @@ class _CounterView(_CounterViewBase):
 
     @staticmethod
     def _to_data(raw: Counter) -> CounterData:
-        return _NEW_COUNTER_DATA(
-            raw.count,
-            raw.last_worker,
-        )
+        return _NEW_COUNTER_DATA(raw.count, raw.last_worker)
 
     def _store(self, data: CounterData) -> None:
         self.count = data.count

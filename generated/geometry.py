@@ -62,10 +62,7 @@ class _PointView(_PointViewBase):
 
     @staticmethod
     def _to_data(raw: Point) -> PointData:
-        return _NEW_POINT_DATA(
-            raw.x,
-            raw.y,
-        )
+        return _NEW_POINT_DATA(raw.x, raw.y)
 
     def _store(self, data: PointData) -> None:
         self.x = _POINT_X.check(data.x)

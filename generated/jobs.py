@@ -85,12 +85,7 @@ class _JobView(_JobViewBase):
 
     @staticmethod
     def _to_data(raw: Job) -> JobData:
-        return _NEW_JOB_DATA(
-            JobState(raw.state),
-            raw.job_id,
-            raw.payload,
-            raw.taken_by,
-        )
+        return _NEW_JOB_DATA(JobState(raw.state), raw.job_id, raw.payload, raw.taken_by)
 
     def _store(self, data: JobData) -> None:
         self.state = data.state

@@ -70,10 +70,7 @@ class _LengthView(_LengthViewBase):
 
     @staticmethod
     def _to_data(raw: Length) -> LengthData:
-        return _NEW_LENGTH_DATA(
-            raw.value,
-            Unit(raw.unit),
-        )
+        return _NEW_LENGTH_DATA(raw.value, Unit(raw.unit))
 
     def _store(self, data: LengthData) -> None:
         self.value = _LENGTH_VALUE.check(data.value)

@@ -94,11 +94,7 @@ class _Vec3View(_Vec3ViewBase):
 
     @staticmethod
     def _to_data(raw: Vec3) -> Vec3Data:
-        return _NEW_VEC3_DATA(
-            raw.x,
-            raw.y,
-            raw.z,
-        )
+        return _NEW_VEC3_DATA(raw.x, raw.y, raw.z)
 
     def _store(self, data: Vec3Data) -> None:
         self.x = data.x
