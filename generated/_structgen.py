@@ -69,10 +69,6 @@ class Codec(Generic[V, In, L]):
     def check(self, value: object) -> Any:
         raise NotImplementedError
 
-    def check_item(self, value: object) -> Any:
-        """``check`` for an element of an array (ctypes wants another shape there)."""
-        return self.check(value)
-
     def read(self, raw: Any) -> V:
         return raw  # type: ignore[no-any-return]
 
@@ -160,7 +156,7 @@ class _Text(Codec[str, str, str]):
         self.size = size
         self.ctype = ctypes.c_char * size
 
-    def check(self, value: object) -> bytes:
+    def check(self, value: object) -> ctypes.Array[ctypes.c_char]:
         if not isinstance(value, str):
             raise self._type_error(value, "a str")
         if "\0" in value:
@@ -171,10 +167,7 @@ class _Text(Codec[str, str, str]):
                 f"{self.label} holds at most {self.size} bytes of UTF-8; "
                 f"{value!r:.40} needs {len(encoded)}"
             )
-        return encoded.ljust(self.size, b"\0")
-
-    def check_item(self, value: object) -> ctypes.Array[ctypes.c_char]:
-        return self.ctype.from_buffer_copy(self.check(value))
+        return self.ctype.from_buffer_copy(encoded.ljust(self.size, b"\0"))
 
     def read(self, raw: Any) -> str:
         data: bytes = raw if isinstance(raw, bytes) else raw.value
@@ -276,7 +269,7 @@ class ArrayView(Generic[L, In]):
 
     def __setitem__(self, index: int, value: In) -> None:
         position = self._index(index)
-        self._raw[position] = self._item.check_item(value)
+        self._raw[position] = self._item.check(value)
 
     def __iter__(self) -> Iterator[L]:
         live = self._item.live
@@ -300,7 +293,7 @@ class _Array(Codec[tuple[V, ...], Sequence[In], ArrayView[L, In]]):
             raise ValueError(
                 f"{self.label} holds exactly {self.length} items; got {len(value)}"
             )
-        check = self.item.check_item
+        check = self.item.check
         return self.ctype(*[check(item) for item in value])
 
     def read(self, raw: Any) -> tuple[V, ...]:
@@ -427,6 +420,14 @@ class Field(Generic[G, S]):
 def checked(raw: Any, codec: Codec[V, In, L]) -> Field[L, In]:
     """A view field that checks every write with ``codec`` before ctypes stores it."""
     get, put, check = raw.__get__, raw.__set__, codec.check
+    if isinstance(codec, _Text):
+        # ctypes copies bytes into a char array only up to their first NUL, leaving
+        # the tail of a longer old text behind it: copy all N bytes ourselves.
+        offset, size = raw.offset, raw.size
+        memmove, address = ctypes.memmove, ctypes.addressof
+
+        def put(obj: Any, array: Any) -> None:
+            memmove(address(obj) + offset, array, size)
 
     def write(obj: object, value: object) -> None:
         put(obj, check(value))
@@ -494,14 +495,36 @@ def _lock_functions(
 # -- all-or-nothing update() ---------------------------------------------------------
 
 
+def _float64_owners(struct: Any, field: str) -> list[str]:
+    """Records, ``struct`` or nested in it, that have a float64 field ``field``."""
+    owners: list[str] = []
+    seen: set[Any] = set()
+    pending = [struct]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, ctype in current._fields_:
+            while issubclass(ctype, ctypes.Array):
+                ctype = ctype._type_
+            if issubclass(ctype, ctypes.Structure):
+                pending.append(ctype)
+            elif name == field and ctype is ctypes.c_double:
+                owners.append(current.__name__)
+    return sorted(owners)
+
+
 def _name_ctypes_error(
-    error: BaseException, tb: TracebackType | None, record: str
+    error: BaseException, tb: TracebackType | None, struct: Any
 ) -> None:
-    """Prefix ``Record.field`` to a TypeError ctypes raised for a raw float field.
+    """Prefix ``Record.field`` to an error ctypes raised for a raw float64 field.
 
     Float64 fields of a view are ctypes' own, so their writes cost nothing extra;
-    ctypes refuses a str there before writing, but without naming the field. The failed
-    instruction (a STORE_ATTR in the user's ``with`` block) names it.
+    ctypes refuses a str (TypeError) or a huge int (OverflowError) before writing, but
+    without naming the field. When that error leaves the ``with`` block, the failed
+    instruction (a STORE_ATTR in the user's block) names it. An error the block
+    catches itself keeps ctypes' message; memory is unchanged either way.
     """
     if tb is None or tb.tb_next is not None or not error.args:
         return
@@ -510,7 +533,10 @@ def _name_ctypes_error(
     for instruction in dis.get_instructions(tb.tb_frame.f_code):
         if instruction.offset == tb.tb_lasti:
             if instruction.opname == "STORE_ATTR":
-                error.args = (f"{record}.{instruction.argval}: {error.args[0]}",)
+                field = str(instruction.argval)
+                owners = _float64_owners(struct, field) or [struct.__name__]
+                where = " or ".join(f"{owner}.{field}" for owner in owners)
+                error.args = (f"{where}: {error.args[0]}", *error.args[1:])
             return
 
 
@@ -521,7 +547,15 @@ class Update(Generic[ViewT]):
     allocates nothing; the bytes saved on entry are the rollback.
     """
 
-    __slots__ = ("_acquire", "_memory", "_owner", "_release", "_saved", "_view")
+    __slots__ = (
+        "_acquire",
+        "_memory",
+        "_owner",
+        "_release",
+        "_saved",
+        "_struct",
+        "_view",
+    )
 
     def __init__(self, shared: SharedRecord[Any, ViewT, Any]) -> None:
         self._acquire = shared._acquire
@@ -529,7 +563,8 @@ class Update(Generic[ViewT]):
         self._memory = shared._memory
         self._view: ViewT = shared._view.from_buffer(shared._obj)
         self._saved: bytes | None = None
-        self._owner = type(shared)._struct.__name__
+        self._struct = type(shared)._struct
+        self._owner = self._struct.__name__
 
     def __enter__(self) -> ViewT:
         self._acquire()
@@ -554,8 +589,8 @@ class Update(Generic[ViewT]):
         try:
             if exc_type is not None:
                 self._memory[:] = cast(bytes, self._saved)
-                if exc_type is TypeError and exc is not None:
-                    _name_ctypes_error(exc, tb, self._owner)
+                if exc_type in (TypeError, OverflowError) and exc is not None:
+                    _name_ctypes_error(exc, tb, self._struct)
         finally:
             self._saved = None
             self._release()
@@ -622,7 +657,7 @@ class _SharedBase:
 class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
     """Base of the generated ``Shared...`` classes."""
 
-    __slots__ = ("_updater",)
+    __slots__ = ("_live", "_updater")
     _obj: StructT
 
     def __init__(self, scratch: ViewT, lock: LockArg, ctx: Context | None) -> None:
@@ -634,6 +669,8 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
         self._updater: Update[ViewT] = Update(self)
+        # the same memory through the checked view: what property setters write to
+        self._live: ViewT = self._updater._view
 
     @classmethod
     def from_value(cls, value: object, *, lock: LockArg = False) -> Self:
@@ -701,7 +738,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
-class RecordItems(Generic[ViewT]):
+class RecordItems(Generic[ViewT, DataT]):
     """The elements of a shared array inside ``update()``: live, checked views.
 
     Each element's bytes are saved on its first use in the block, for rollback.
@@ -709,7 +746,7 @@ class RecordItems(Generic[ViewT]):
 
     __slots__ = ("_array", "_saved")
 
-    def __init__(self, array: SharedRecordArray[Any, ViewT, Any]) -> None:
+    def __init__(self, array: SharedRecordArray[Any, ViewT, DataT]) -> None:
         self._array = array
         self._saved: dict[int, bytes] = {}
 
@@ -729,7 +766,7 @@ class RecordItems(Generic[ViewT]):
         array = self._array
         return array._view.from_buffer(array._obj, position * array._item_size)  # type: ignore[no-any-return]
 
-    def __setitem__(self, index: int, data: Any) -> None:
+    def __setitem__(self, index: int, data: DataT) -> None:
         scratch = self._array._codec.check(data)
         self._array._obj[self._touch(index)] = scratch
 
@@ -743,16 +780,16 @@ class RecordItems(Generic[ViewT]):
             self._array._memory[start : start + size] = saved
 
 
-class _ArrayUpdate(Generic[ViewT]):
+class _ArrayUpdate(Generic[ViewT, DataT]):
     __slots__ = ("_array", "_items", "_timeout")
 
     def __init__(
-        self, array: SharedRecordArray[Any, ViewT, Any], timeout: float | None
+        self, array: SharedRecordArray[Any, ViewT, DataT], timeout: float | None
     ) -> None:
         self._array = array
         self._timeout = timeout
 
-    def __enter__(self) -> RecordItems[ViewT]:
+    def __enter__(self) -> RecordItems[ViewT, DataT]:
         array = self._array
         if self._timeout is None:
             array._acquire()
@@ -772,8 +809,8 @@ class _ArrayUpdate(Generic[ViewT]):
         try:
             if exc_type is not None:
                 self._items._restore()
-                if exc_type is TypeError and exc is not None:
-                    _name_ctypes_error(exc, tb, self._array._struct.__name__)
+                if exc_type in (TypeError, OverflowError) and exc is not None:
+                    _name_ctypes_error(exc, tb, self._array._struct)
         finally:
             self._array._release()
 
@@ -859,7 +896,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         finally:
             self._release()
 
-    def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT]:
+    def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
         return _ArrayUpdate(self, timeout)
 

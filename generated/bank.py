@@ -108,10 +108,9 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
 
     @balance.setter
     def balance(self, value: int) -> None:
-        raw = _ACCOUNT_BALANCE.check(value)
         self._acquire()
         try:
-            self._obj.balance = raw
+            self._live.balance = value
         finally:
             self._release()
 
@@ -126,10 +125,9 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
 
     @transfers.setter
     def transfers(self, value: int) -> None:
-        raw = _ACCOUNT_TRANSFERS.check(value)
         self._acquire()
         try:
-            self._obj.transfers = raw
+            self._live.transfers = value
         finally:
             self._release()
 

@@ -108,10 +108,9 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
 
     @count.setter
     def count(self, value: int) -> None:
-        raw = _COUNTER_COUNT.check(value)
         self._acquire()
         try:
-            self._obj.count = raw
+            self._live.count = value
         finally:
             self._release()
 
@@ -126,10 +125,9 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
 
     @last_worker.setter
     def last_worker(self, value: int) -> None:
-        raw = _COUNTER_LAST_WORKER.check(value)
         self._acquire()
         try:
-            self._obj.last_worker = raw
+            self._live.last_worker = value
         finally:
             self._release()
 

@@ -135,10 +135,9 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
 
     @state.setter
     def state(self, value: JobState | int) -> None:
-        raw = _JOB_STATE.check(value)
         self._acquire()
         try:
-            self._obj.state = raw
+            self._live.state = value
         finally:
             self._release()
 
@@ -153,10 +152,9 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
 
     @job_id.setter
     def job_id(self, value: int) -> None:
-        raw = _JOB_JOB_ID.check(value)
         self._acquire()
         try:
-            self._obj.job_id = raw
+            self._live.job_id = value
         finally:
             self._release()
 
@@ -171,10 +169,9 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
 
     @payload.setter
     def payload(self, value: int) -> None:
-        raw = _JOB_PAYLOAD.check(value)
         self._acquire()
         try:
-            self._obj.payload = raw
+            self._live.payload = value
         finally:
             self._release()
 
@@ -189,10 +186,9 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
 
     @taken_by.setter
     def taken_by(self, value: int) -> None:
-        raw = _JOB_TAKEN_BY.check(value)
         self._acquire()
         try:
-            self._obj.taken_by = raw
+            self._live.taken_by = value
         finally:
             self._release()
 

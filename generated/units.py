@@ -131,10 +131,9 @@ class SharedLength(_sg.SharedRecord[Length, _LengthView, LengthData]):
 
     @unit.setter
     def unit(self, value: Unit | int) -> None:
-        raw = _LENGTH_UNIT.check(value)
         self._acquire()
         try:
-            self._obj.unit = raw
+            self._live.unit = value
         finally:
             self._release()
 

@@ -140,10 +140,9 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
 
     @x.setter
     def x(self, value: float) -> None:
-        raw = _VEC3_X.check(value)
         self._acquire()
         try:
-            self._obj.x = raw
+            self._live.x = value
         finally:
             self._release()
 
@@ -157,10 +156,9 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
 
     @y.setter
     def y(self, value: float) -> None:
-        raw = _VEC3_Y.check(value)
         self._acquire()
         try:
-            self._obj.y = raw
+            self._live.y = value
         finally:
             self._release()
 
@@ -174,10 +172,9 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
 
     @z.setter
     def z(self, value: float) -> None:
-        raw = _VEC3_Z.check(value)
         self._acquire()
         try:
-            self._obj.z = raw
+            self._live.z = value
         finally:
             self._release()
 
@@ -352,10 +349,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @position.setter
     def position(self, value: Vec3Data) -> None:
-        raw = _PARTICLE_POSITION.check(value)
         self._acquire()
         try:
-            self._obj.position = raw
+            self._live.position = value
         finally:
             self._release()
 
@@ -369,10 +365,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @velocity.setter
     def velocity(self, value: Vec3Data) -> None:
-        raw = _PARTICLE_VELOCITY.check(value)
         self._acquire()
         try:
-            self._obj.velocity = raw
+            self._live.velocity = value
         finally:
             self._release()
 
@@ -404,10 +399,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @radius.setter
     def radius(self, value: _units.LengthData) -> None:
-        raw = _PARTICLE_RADIUS.check(value)
         self._acquire()
         try:
-            self._obj.radius = raw
+            self._live.radius = value
         finally:
             self._release()
 
@@ -421,10 +415,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @phase.setter
     def phase(self, value: Phase | int) -> None:
-        raw = _PARTICLE_PHASE.check(value)
         self._acquire()
         try:
-            self._obj.phase = raw
+            self._live.phase = value
         finally:
             self._release()
 
@@ -438,10 +431,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @alive.setter
     def alive(self, value: bool) -> None:
-        raw = _PARTICLE_ALIVE.check(value)
         self._acquire()
         try:
-            self._obj.alive = raw
+            self._live.alive = value
         finally:
             self._release()
 
@@ -455,10 +447,9 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     @id.setter
     def id(self, value: int) -> None:
-        raw = _PARTICLE_ID.check(value)
         self._acquire()
         try:
-            self._obj.id = raw
+            self._live.id = value
         finally:
             self._release()
 
@@ -564,17 +555,29 @@ class FrameData:
 _NEW_FRAME_DATA = _sg.fast_constructor(FrameData)
 _FRAME_NUMBER = _sg.uint32("Frame.number")
 _FRAME_ORIGIN = _sg.record("Frame.origin", _geometry._PointView, _geometry.PointData)
-_FRAME_CORNERS = _sg.array(
+_FRAME_CORNERS: _sg.Codec[
+    tuple[_geometry.PointData, ...],
+    _typing.Sequence[_geometry.PointData],
+    _sg.ArrayView[_geometry._PointView, _geometry.PointData],
+] = _sg.array(
     _sg.record("Frame.corners", _geometry._PointView, _geometry.PointData),
     _geometry.Point,
     4,
 )
-_FRAME_PARTICLES = _sg.array(
-    _sg.record("Frame.particles", _ParticleView, ParticleData), Particle, 8
-)
-_FRAME_HEAT = _sg.array(_sg.float32("Frame.heat"), _ctypes.c_float, 4, 3)
+_FRAME_PARTICLES: _sg.Codec[
+    tuple[ParticleData, ...],
+    _typing.Sequence[ParticleData],
+    _sg.ArrayView[_ParticleView, ParticleData],
+] = _sg.array(_sg.record("Frame.particles", _ParticleView, ParticleData), Particle, 8)
+_FRAME_HEAT: _sg.Codec[
+    tuple[tuple[float, ...], ...],
+    _typing.Sequence[_typing.Sequence[float]],
+    _sg.ArrayView[_sg.ArrayView[float, float], _typing.Sequence[float]],
+] = _sg.array(_sg.float32("Frame.heat"), _ctypes.c_float, 4, 3)
 _FRAME_TITLE = _sg.text("Frame.title", 32)
-_FRAME_LABELS = _sg.array(_sg.text("Frame.labels", 12), (_ctypes.c_char * 12), 4)
+_FRAME_LABELS: _sg.Codec[
+    tuple[str, ...], _typing.Sequence[str], _sg.ArrayView[str, str]
+] = _sg.array(_sg.text("Frame.labels", 12), (_ctypes.c_char * 12), 4)
 _FRAME_CHECKSUM = _sg.raw_bytes("Frame.checksum", 8)
 _FRAME_FLAGS = _sg.enum_of("Frame.flags", Flags)
 _FRAME_TICK = _sg.int8("Frame.tick")
@@ -687,10 +690,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @number.setter
     def number(self, value: int) -> None:
-        raw = _FRAME_NUMBER.check(value)
         self._acquire()
         try:
-            self._obj.number = raw
+            self._live.number = value
         finally:
             self._release()
 
@@ -704,10 +706,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @origin.setter
     def origin(self, value: _geometry.PointData) -> None:
-        raw = _FRAME_ORIGIN.check(value)
         self._acquire()
         try:
-            self._obj.origin = raw
+            self._live.origin = value
         finally:
             self._release()
 
@@ -721,10 +722,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @corners.setter
     def corners(self, value: _typing.Sequence[_geometry.PointData]) -> None:
-        raw = _FRAME_CORNERS.check(value)
         self._acquire()
         try:
-            self._obj.corners = raw
+            self._live.corners = value
         finally:
             self._release()
 
@@ -738,10 +738,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @particles.setter
     def particles(self, value: _typing.Sequence[ParticleData]) -> None:
-        raw = _FRAME_PARTICLES.check(value)
         self._acquire()
         try:
-            self._obj.particles = raw
+            self._live.particles = value
         finally:
             self._release()
 
@@ -756,10 +755,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @heat.setter
     def heat(self, value: _typing.Sequence[_typing.Sequence[float]]) -> None:
-        raw = _FRAME_HEAT.check(value)
         self._acquire()
         try:
-            self._obj.heat = raw
+            self._live.heat = value
         finally:
             self._release()
 
@@ -773,10 +771,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @title.setter
     def title(self, value: str) -> None:
-        raw = _FRAME_TITLE.check(value)
         self._acquire()
         try:
-            self._obj.title = raw
+            self._live.title = value
         finally:
             self._release()
 
@@ -790,10 +787,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @labels.setter
     def labels(self, value: _typing.Sequence[str]) -> None:
-        raw = _FRAME_LABELS.check(value)
         self._acquire()
         try:
-            self._obj.labels = raw
+            self._live.labels = value
         finally:
             self._release()
 
@@ -807,10 +803,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @checksum.setter
     def checksum(self, value: bytes) -> None:
-        raw = _FRAME_CHECKSUM.check(value)
         self._acquire()
         try:
-            self._obj.checksum = raw
+            self._live.checksum = value
         finally:
             self._release()
 
@@ -824,10 +819,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @flags.setter
     def flags(self, value: Flags | int) -> None:
-        raw = _FRAME_FLAGS.check(value)
         self._acquire()
         try:
-            self._obj.flags = raw
+            self._live.flags = value
         finally:
             self._release()
 
@@ -841,10 +835,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @tick.setter
     def tick(self, value: int) -> None:
-        raw = _FRAME_TICK.check(value)
         self._acquire()
         try:
-            self._obj.tick = raw
+            self._live.tick = value
         finally:
             self._release()
 
@@ -858,10 +851,9 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
 
     @dirty.setter
     def dirty(self, value: bool) -> None:
-        raw = _FRAME_DIRTY.check(value)
         self._acquire()
         try:
-            self._obj.dirty = raw
+            self._live.dirty = value
         finally:
             self._release()
 

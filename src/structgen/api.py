@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +43,10 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Input]
             anchors.append(path.resolve())
             for found in sorted(path.rglob("*")):
                 relative = found.relative_to(path)
-                if found.suffix in SCHEMA_SUFFIXES and found.is_file() and not any(
-                    part.startswith(".") for part in relative.parts
+                if (
+                    found.suffix in SCHEMA_SUFFIXES
+                    and found.is_file()
+                    and not any(part.startswith(".") for part in relative.parts)
                 ):
                     files.append((found, found.resolve()))
         elif path.is_file():
@@ -86,7 +88,10 @@ def _module_name_problems(inputs: list[Input]) -> list[Diagnostic]:
                 what = "file name" if part == parts[-1] else "folder name"
                 problems.append(
                     Diagnostic(
-                        item.display, 1, 1, "invalid-module-name",
+                        item.display,
+                        1,
+                        1,
+                        "invalid-module-name",
                         f"{what} '{part}' {reason or 'is reserved'}; a schema's path "
                         "must make a valid Python module name",
                     )
@@ -96,9 +101,12 @@ def _module_name_problems(inputs: list[Input]) -> list[Diagnostic]:
             first = by_module[item.module]
             problems.append(
                 Diagnostic(
-                    item.display, 1, 1, "duplicate-module",
-                    f"'{item.display}' and '{first.display}' would both generate module "
-                    f"'{item.module}'",
+                    item.display,
+                    1,
+                    1,
+                    "duplicate-module",
+                    f"'{item.display}' and '{first.display}' would both generate "
+                    f"module '{item.module}'",
                 )
             )
         by_module.setdefault(item.module, item)
@@ -170,6 +178,23 @@ def plan_build(
     return plan(out, render_files(models))
 
 
+def foreign_files_error(paths: list[Path], show: Callable[[Path], str]) -> SchemaError:
+    """The error for files in the way that structgen did not write (and never will)."""
+    return SchemaError(
+        [
+            Diagnostic(
+                show(path),
+                1,
+                1,
+                "not-generated",
+                "refusing to overwrite a file that structgen did not write (it lacks "
+                "the structgen banner); move it away or choose another -o",
+            )
+            for path in paths
+        ]
+    )
+
+
 def build(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     out_dir: str | os.PathLike[str] = "generated",
@@ -179,24 +204,15 @@ def build(
 ) -> list[Path]:
     """Build schemas into ``out_dir``.
 
-    Returns the files written, or with ``check=True`` the files that are missing or out
-    of date (nothing is written). Raises SchemaError when any schema is invalid, and then
-    writes nothing.
+    Returns the files written, or with ``check=True`` the files that are missing or
+    out of date (nothing is written). Raises SchemaError when any schema is invalid,
+    and then writes nothing.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     result = plan_build(paths, out_dir)
     if result.foreign:
-        raise SchemaError(
-            [
-                Diagnostic(
-                    str(path), 1, 1, "not-generated",
-                    "refusing to overwrite a file that structgen did not write "
-                    "(it lacks the structgen banner); move it away or choose another -o",
-                )
-                for path in result.foreign
-            ]
-        )
+        raise foreign_files_error(result.foreign, str)
     if check:
         return result.changed
     written = apply(result)

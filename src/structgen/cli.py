@@ -9,7 +9,14 @@ from enum import IntEnum
 from pathlib import Path
 
 from . import __version__
-from .api import UsageError, compile_inputs, discover, plan_build, render_files
+from .api import (
+    UsageError,
+    compile_inputs,
+    discover,
+    foreign_files_error,
+    plan_build,
+    render_files,
+)
 from .errors import Diagnostic, SchemaError
 from .layout import format_layout
 from .writer import apply, prune
@@ -34,29 +41,44 @@ def _parser() -> argparse.ArgumentParser:
         description="Compile YAML record schemas into typed, synchronized ctypes "
         "modules for multiprocessing.",
     )
-    parser.add_argument("--version", action="version", version=f"structgen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--version", action="version", version=f"structgen {__version__}"
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
 
     build = commands.add_parser(
         "build", help="generate Python modules from schema files or folders"
     )
-    build.add_argument("paths", nargs="+", metavar="PATH", help="schema files or folders")
     build.add_argument(
-        "-o", "--output", default="generated", metavar="DIR",
+        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+    )
+    build.add_argument(
+        "-o",
+        "--output",
+        default="generated",
+        metavar="DIR",
         help="output package folder (default: generated)",
     )
     build.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="write nothing; exit 1 listing files that are missing or out of date",
     )
     build.add_argument(
-        "--prune", action="store_true",
+        "--prune",
+        action="store_true",
         help="delete generated modules whose schema is gone (only when every PATH is "
         "a folder; only files carrying structgen's banner)",
     )
 
-    check = commands.add_parser("check", help="validate schemas without writing anything")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="schema files or folders")
+    check = commands.add_parser(
+        "check", help="validate schemas without writing anything"
+    )
+    check.add_argument(
+        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+    )
 
     layout = commands.add_parser(
         "layout", help="print each record's size, alignment and field offsets"
@@ -89,16 +111,7 @@ def _build(args: argparse.Namespace) -> Exit:
     out = Path(args.output)
     result = plan_build(args.paths, out)
     if result.foreign:
-        raise SchemaError(
-            [
-                Diagnostic(
-                    _show(p), 1, 1, "not-generated",
-                    "refusing to overwrite a file that structgen did not write "
-                    "(it lacks the structgen banner); move it away or choose another -o",
-                )
-                for p in result.foreign
-            ]
-        )
+        raise foreign_files_error(result.foreign, _show)
     if args.check:
         for path in result.changed:
             state = "out of date" if path.exists() else "missing"
@@ -149,6 +162,7 @@ def _layout(args: argparse.Namespace) -> Exit:
         raise UsageError(f"no record '{args.record}' in {args.file} (records: {known})")
     if not records:
         print(f"{args.file}: no records")
+        return Exit.OK
     print("\n\n".join(format_layout(r.layout) for r in records))
     return Exit.OK
 

@@ -16,7 +16,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: error: {self.message} [{self.code}]"
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: error: {self.message} [{self.code}]"
 
 
 class SchemaError(Exception):

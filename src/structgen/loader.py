@@ -1,10 +1,10 @@
-"""Stage 1: read a YAML file into plain Python values that remember where they came from.
+"""Stage 1: read a YAML file into plain values that remember where they came from.
 
 PyYAML composes the document into nodes that carry line and column; we turn those nodes
 into dicts, lists and scalars ourselves so that we can:
 
 * report duplicate keys (PyYAML silently keeps the last one);
-* resolve scalars by the YAML 1.2 core schema, so ``on``, ``no`` and ``yes`` stay strings;
+* resolve scalars by the YAML 1.2 core schema, so ``on``, ``no``, ``yes`` stay strings;
 * refuse alias bombs and oversized files before they cost memory or time.
 """
 
@@ -36,7 +36,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 
 class _Resolver(yaml.resolver.BaseResolver):
-    """Implicit tags of the YAML 1.2 core schema (no YAML 1.1 yes/no/on/off booleans)."""
+    """Implicit tags of the YAML 1.2 core schema (no YAML 1.1 yes/no/on/off)."""
 
 
 _Resolver.add_implicit_resolver(
@@ -60,10 +60,11 @@ _Resolver.add_implicit_resolver(
 )
 
 if yaml.__with_libyaml__:  # the C parser is several times faster; same nodes and marks
+    from yaml._yaml import CParser
 
-    class _Composer(yaml.cyaml.CParser, _Resolver):  # type: ignore[misc]
+    class _Composer(CParser, _Resolver):
         def __init__(self, text: str) -> None:
-            yaml.cyaml.CParser.__init__(self, text)
+            CParser.__init__(self, text)
             _Resolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
@@ -102,7 +103,10 @@ class Document:
     problems: list[Diagnostic] = field(default_factory=list)
 
     def at(self, path: Path_, *, key: bool = False) -> Position:
-        """Position of the node at ``path`` (its key with ``key=True``), else nearest parent."""
+        """Position of the node at ``path`` (its key with ``key=True``).
+
+        A path that holds no node gives its nearest parent's position.
+        """
         table = self.keys if key else self.values
         while path:
             if path in table:
@@ -182,7 +186,7 @@ class _Converter:
             return None
         value = self.scalar(node)
         if not isinstance(value, str):
-            # `1: x` or `true: x` - keep the text the user wrote, the name rules judge it
+            # `1: x` or `true: x`: keep the text the user wrote; the name rules judge it
             return str(node.value)
         return value
 
@@ -212,6 +216,39 @@ class _Converter:
             return text
         self.error(node, "yaml-tag", f"unsupported YAML tag '{tag}'")
         return text
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand it beyond ``MAX_NODES``, before expanding.
+
+    An alias is the same node object appearing again, so the expanded size of each node
+    is computed once (``10`` aliases of ``10`` aliases of ... cost nothing to measure).
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:  # also ends an alias that refers to its own anchor
+            raise _TooBig(node, f"document is nested more than {MAX_DEPTH} levels deep")
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+        if total > MAX_NODES:
+            raise _TooBig(
+                node,
+                f"document expands to more than {MAX_NODES:,} nodes "
+                "(an alias bomb?); schemas must be small",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 def _read_text(path: Path, file: str) -> str:
@@ -273,6 +310,8 @@ def load_document(
         raise fail("yaml-syntax", f"invalid YAML: {problem}", line, column) from None
     except yaml.YAMLError as exc:
         raise fail("yaml-syntax", f"invalid YAML: {exc}") from None
+    except RecursionError:  # the pure-Python parser recurses per nesting level
+        raise fail("too-large", "document is nested too deeply") from None
     if root is None or (
         isinstance(root, yaml.ScalarNode)
         and root.tag == _NULL
@@ -289,6 +328,7 @@ def load_document(
         )
     converter = _Converter(file)
     try:
+        _check_expanded_size(root)
         data = converter.convert(root, (), 0)
     except _TooBig as exc:
         mark = exc.node.start_mark

@@ -25,6 +25,7 @@ class FieldModel:
     default: str  # Python expression of the default value
     default_name: str | None  # module constant holding it, when it calls another module
     codec: str  # runtime expression that checks writes and converts reads
+    codec_type: str  # its annotation where inference is too loose (arrays), else ""
     codec_name: str  # module-level constant holding that codec
     read: str  # expression converting raw attribute ``{}`` to the value
     plain: bool  # raw ctypes read already gives the value (int, float, bool scalars)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keyword
 
-# Members of the generated Shared... classes; a field with one of these names would hide it.
+# Members of the generated Shared... classes; a field of such a name would hide one.
 RESERVED_FIELD_NAMES = frozenset(
     {
         "update",
@@ -36,7 +36,10 @@ RESERVED_ENUM_MEMBERS = frozenset({"name", "value", "mro"})
 def identifier_problem(name: str) -> str | None:
     """Why ``name`` cannot be used as a generated Python name, or None if it can."""
     if not name.isidentifier() or not name.isascii():
-        return "is not a valid identifier (letters, digits and '_', not starting with a digit)"
+        return (
+            "is not a valid identifier "
+            "(letters, digits and '_', not starting with a digit)"
+        )
     if keyword.iskeyword(name):
         return "is a Python keyword"
     if name.startswith("_"):

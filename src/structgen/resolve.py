@@ -33,7 +33,6 @@ from .types import (
 
 VALID_PACKS = (1, 2, 4, 8, 16)
 RUNTIME_MODULE = "_structgen"
-_FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
 Key = tuple[str, str]  # (module, record or enum name)
 
@@ -202,7 +201,7 @@ class _Resolver:
                 text = problem.message
                 bare = text in ("str", "bytes")
                 why = (
-                    f"'{text}' without a length would need a pointer"
+                    f"has type '{text}' without a length, which would need a pointer"
                     if bare
                     else f"has pointer type '{text}'"
                 )
@@ -362,6 +361,7 @@ class _Resolver:
                     "of this schema; generated code could not tell them apart",
                     key=True,
                 )
+            type_path: tuple[str | int, ...]
             if isinstance(raw, FieldSpec):
                 spelling, type_path = raw.type, (*path, "type")
             else:
@@ -480,14 +480,15 @@ class _Resolver:
             assert base.scalar is not None
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return f"default of {where} must be a number, not {value!r}"
-            if (
-                base.scalar.size == 4
-                and math.isfinite(value)
-                and abs(value) > _FLOAT32_MAX
-            ):
-                return f"default {value} of {where} is out of range for float32"
-            if isinstance(value, int) and abs(value) > 2**1023:
+            try:
+                number = float(value)
+            except OverflowError:
                 return f"default {value} of {where} is out of range for float64"
+            if base.scalar.size == 4 and math.isfinite(number):
+                try:  # what C's (float) cast rounds to infinity is out of range
+                    struct.pack("<f", number)
+                except OverflowError:
+                    return f"default {value} of {where} is out of range for float32"
             return None
         if kind == "enum":
             assert base.key is not None
@@ -518,7 +519,7 @@ class _Resolver:
             if fname not in inner:
                 return f"default of {where} names no field '{fname}' of '{base.key[1]}'"
             problem = self.check_default(
-                inner[fname].base, inner[fname].dims, item, f"{base.key[1]}.{fname}"
+                inner[fname].base, inner[fname].dims, item, f"'{base.key[1]}.{fname}'"
             )
             if problem:
                 return problem
@@ -619,6 +620,7 @@ class _Resolver:
             codec = f'_sg.record("{label}", {live_ann}, {value_ann})'
             read = f"{live_ann}._to_data({{}})"
         plain = base.kind in plain_ann and not dims
+        codec_type = ""  # inferred from the factory, except for arrays (see below)
         codec_name = names.claim(f"_{record}_{f.name}".upper())
         if dims:
             # str/bytes are already arrays of bytes: parenthesise before adding dimensions
@@ -632,6 +634,7 @@ class _Resolver:
             struct_ann = ""
             array_elem = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
             codec = f"_sg.array({codec}, {array_elem}, {', '.join(map(str, dims))})"
+            codec_type = f"_sg.Codec[{value_ann}, {input_ann}, {live_ann}]"
             read = None
         else:
             ctype = elem_ctype
@@ -653,6 +656,7 @@ class _Resolver:
             default=default,
             default_name=names.claim(f"{codec_name}_DEFAULT") if calls_import else None,
             codec=codec,
+            codec_type=codec_type,
             codec_name=codec_name,
             read=read,
             plain=plain,

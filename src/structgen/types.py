@@ -1,4 +1,4 @@
-"""The one table of scalar types, their aliases, and the type expressions a schema may write.
+"""The one table of scalar types, their aliases, and the type expressions of a schema.
 
 Everything structgen knows about a scalar (its ctypes name, Python annotation, size and
 range) lives here, so the validator, the layout and the templates can never disagree.
@@ -96,7 +96,12 @@ PLATFORM_SIZED: dict[str, str] = {
     "int": "int32 or int64",
     "uint": "uint32 or uint64",
     "short": "int16",
-    "c_char": "int8, or bytes[1]",
+}
+
+# Fixed-width, but ambiguous between a number and text: say which to write instead.
+AMBIGUOUS: dict[str, str] = {
+    "c_char": "a one-byte character; use int8 or uint8 for a number, bytes[1] or "
+    "str[1] for text",
 }
 
 POINTER_NAMES = frozenset(
@@ -182,7 +187,8 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
     head = text.split("[", 1)[0].strip()
     if head not in known and (pointer_reason(text) is not None or text in TEXT_TYPES):
         raise TypeProblem("pointer-field", text)
-    compact = re.sub(r"\s+", "", text)
+    # spaces may surround brackets and dots (``str [16]``), not split a name
+    compact = re.sub(r"\s*([\[\].])\s*", r"\1", text)
     match = _TYPE_RE.match(compact)
     if not match:
         raise TypeProblem(
@@ -217,6 +223,8 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
                 f"{base}[{length}] is too long (at most {MAX_TEXT_BYTES:,} bytes)",
             )
         return TypeExpr(base, tuple(dims), length)
+    if base in AMBIGUOUS:
+        raise TypeProblem("invalid-type", f"type '{base}' is {AMBIGUOUS[base]}")
     if base in PLATFORM_SIZED:
         raise TypeProblem(
             "platform-sized-type",

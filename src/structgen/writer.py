@@ -1,4 +1,4 @@
-"""Stage 6: put generated files on disk: atomically, only when changed, never over a user's file."""
+"""Stage 6: write generated files atomically, only when changed, never over a user's."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Plan:
     changed: list[Path] = field(default_factory=list)  # missing or out of date
     unchanged: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)  # generated, but no schema any more
-    foreign: list[Path] = field(default_factory=list)  # a user's file where we would write
+    foreign: list[Path] = field(default_factory=list)  # a user's file in the way
     contents: dict[Path, str] = field(default_factory=dict)
 
 
@@ -64,7 +64,9 @@ def plan(out_dir: Path, files: dict[Path, str]) -> Plan:
 def write_atomic(path: Path, content: str) -> None:
     """Write via a temporary file Python cannot import, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    fd, temporary = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
@@ -85,7 +87,8 @@ def apply(result: Plan) -> list[Path]:
 
 
 def prune(result: Plan) -> list[Path]:
-    """Delete stale generated modules (only files carrying the banner), then empty folders."""
+    """Delete stale generated modules (only files carrying the banner), then empty
+    folders."""
     removed = []
     for path in result.stale:
         if carries_banner(path):
