@@ -90,8 +90,20 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
         ruff = find_ruff_bin()
         # isort's order for the imports of other schema modules, then ruff's layout
         subprocess.run(
-            [ruff, "check", "--isolated", "--quiet", "--select", "I", "--fix",
-             "--target-version", "py311", "--exit-zero", str(root)],
+            [
+                ruff,
+                "check",
+                "--isolated",
+                "--no-cache",
+                "--quiet",
+                "--select",
+                "I",
+                "--fix",
+                "--target-version",
+                "py311",
+                "--exit-zero",
+                str(root),
+            ],
             check=True,
             capture_output=True,
         )
@@ -100,6 +112,7 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
                 ruff,
                 "format",
                 "--isolated",
+                "--no-cache",
                 "--quiet",
                 "--line-length",
                 str(LINE_LIMIT),
