@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import build, load  # noqa: E402
-from .errors import Diagnostic, SchemaError  # noqa: E402
+from .api import build, load
+from .errors import Diagnostic, SchemaError
 
 __all__ = ["Diagnostic", "SchemaError", "__version__", "build", "load"]

@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return Exit.USAGE
     try:
         handler = {"build": _build, "check": _check, "layout": _layout}[args.command]

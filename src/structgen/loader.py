@@ -279,6 +279,16 @@ def _read_text(path: Path, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _offset_position(text: str, offset: int) -> tuple[int, int]:
+    """Line and column (1-based) of a reader error's offset: libyaml counts bytes."""
+    if yaml.__with_libyaml__:
+        data = text.encode("utf-8", "surrogatepass")[:offset]
+        before = data.decode("utf-8", "replace")
+    else:  # pragma: no cover - the pure-Python reader counts characters
+        before = text[:offset]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
 def load_document(
     path: Path, file: str | None = None, *, recover: bool = False
 ) -> Document:
@@ -308,8 +318,17 @@ def load_document(
             problem = "a schema file holds one document, but another one starts here"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise fail("yaml-syntax", f"invalid YAML: {problem}", line, column) from None
-    except yaml.YAMLError as exc:
-        raise fail("yaml-syntax", f"invalid YAML: {exc}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line, column = _offset_position(text, exc.position)
+        raise fail(
+            "yaml-syntax",
+            f"invalid YAML: character U+{exc.character:04X}: {exc.reason}",
+            line,
+            column,
+        ) from None
+    except yaml.YAMLError as exc:  # one line, as every diagnostic
+        problem = " ".join(str(exc).split())
+        raise fail("yaml-syntax", f"invalid YAML: {problem}") from None
     except RecursionError:  # the pure-Python parser recurses per nesting level
         raise fail("too-large", "document is nested too deeply") from None
     if root is None or (

@@ -18,7 +18,9 @@ class FieldModel:
     kind: str  # "int" | "float" | "bool" | "enum" | "str" | "bytes" | "record"
     dims: tuple[int, ...]
     ctype: str  # expression for _fields_, e.g. "(_ctypes.c_float * 2) * 8"
-    struct_annotation: str  # what mypy sees on the raw Structure ("" leaves typeshed's Any)
+    struct_annotation: (
+        str  # what mypy sees on the raw Structure ("" leaves typeshed's Any)
+    )
     value_annotation: str  # what a read returns and a ...Data field holds
     input_annotation: str  # what a write accepts
     live_annotation: str  # what a read inside update() returns
@@ -32,7 +34,6 @@ class FieldModel:
     raw_in_view: bool  # ctypes alone guards writes inside update() (float64)
     size: int
     align: int
-
 
     @property
     def default_ref(self) -> str:
@@ -76,7 +77,9 @@ class ModuleModel:
     name: str  # dotted module name relative to the output root
     source: Path  # the schema file
     display: str  # schema path as shown in diagnostics
-    banner_name: str  # schema path as the banner names it: "<root folder>/<relative path>"
+    banner_name: (
+        str  # schema path as the banner names it: "<root folder>/<relative path>"
+    )
     doc: str | None
     imports: tuple[ImportModel, ...]
     runtime_import: str  # statement importing the helper module

@@ -18,7 +18,7 @@ LINE_LIMIT = 88
 
 
 def docstring(text: str | None, indent: int = 0) -> str:
-    """A triple-quoted docstring holding ``text`` safely, laid out as ruff format would."""
+    """A triple-quoted docstring holding ``text`` safely (quotes, backslashes)."""
     if not text:
         return ""
     body = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
@@ -79,7 +79,7 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
     Templates cannot know where a long user-chosen name makes a line wrap; ruff can, so
     the output is always what ``ruff format --check`` accepts.
     """
-    from ruff.__main__ import find_ruff_bin
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
     with tempfile.TemporaryDirectory(prefix="structgen-") as folder:
         root = Path(folder)

@@ -114,25 +114,34 @@ class _Resolver:
                 problem = naming.identifier_problem(name)
                 if problem:
                     self.error(
-                        module, path, "invalid-name", f"{what} name '{name}' {problem}",
+                        module,
+                        path,
+                        "invalid-name",
+                        f"{what} name '{name}' {problem}",
                         key=True,
                     )
                 elif name in naming.SHADOWED_BUILTINS:
                     self.error(
-                        module, path, "reserved-name",
+                        module,
+                        path,
+                        "reserved-name",
                         f"{what} name '{name}' would shadow the builtin type '{name}'",
                         key=True,
                     )
                 elif name in generated:
                     self.error(
-                        module, path, "name-collision",
+                        module,
+                        path,
+                        "name-collision",
                         f"{what} name '{name}' collides with the generated class "
                         f"'{name}' of record '{generated[name]}'",
                         key=True,
                     )
                 elif section == "records" and name in enums:
                     self.error(
-                        module, path, "duplicate-name",
+                        module,
+                        path,
+                        "duplicate-name",
                         f"'{name}' is defined both as an enum and as a record",
                         key=True,
                     )
@@ -154,17 +163,23 @@ class _Resolver:
                 if target in self.broken:
                     continue
                 if target == module:
-                    self.error(module, path, "invalid-import", f"'{module}' imports itself")
+                    self.error(
+                        module, path, "invalid-import", f"'{module}' imports itself"
+                    )
                 elif target not in self.sources:
                     known = ", ".join(sorted(m for m in self.sources if m != module))
                     self.error(
-                        module, path, "unknown-import",
+                        module,
+                        path,
+                        "unknown-import",
                         f"import '{target}' names no schema of this build "
                         f"(imports are paths relative to the schema root, dotted, "
                         f"without extension; known: {known or 'none'})",
                     )
                 elif target in deps:
-                    self.error(module, path, "duplicate-import", f"'{target}' imported twice")
+                    self.error(
+                        module, path, "duplicate-import", f"'{target}' imported twice"
+                    )
                 else:
                     deps.append(target)
             graph[module] = deps
@@ -175,7 +190,9 @@ class _Resolver:
             first = cycle[-1]
             index = self.sources[first].schema.imports.index(cycle[-2])
             self.error(
-                first, ("imports", index), "import-cycle",
+                first,
+                ("imports", index),
+                "import-cycle",
                 "schema imports form a cycle: " + " -> ".join(reversed(cycle)),
             )
         return graph
@@ -183,7 +200,12 @@ class _Resolver:
     # -- types -----------------------------------------------------------------------
 
     def resolve_type(
-        self, module: str, record: str, fname: str, spelling: str, path: tuple[str | int, ...]
+        self,
+        module: str,
+        record: str,
+        fname: str,
+        spelling: str,
+        path: tuple[str | int, ...],
     ) -> tuple[_Base, tuple[int, ...]] | None:
         schema = self.sources[module].schema
         imports = set(schema.imports)
@@ -206,7 +228,9 @@ class _Resolver:
                     else f"has pointer type '{text}'"
                 )
                 self.error(
-                    module, path, "pointer-field",
+                    module,
+                    path,
+                    "pointer-field",
                     f"{where} {why}; a pointer is an address in one process and means "
                     "nothing in another; use 'str[N]' or 'bytes[N]' for text and data, "
                     "or an index into a shared array",
@@ -230,7 +254,9 @@ class _Resolver:
                 else ""
             )
             self.error(
-                module, path, "unknown-type",
+                module,
+                path,
+                "unknown-type",
                 f"{where}: unknown type '{expr.base}'{hint}",
             )
             return None
@@ -266,7 +292,9 @@ class _Resolver:
                 else ""
             )
             self.error(
-                module, (*base, "type"), "invalid-enum-type",
+                module,
+                (*base, "type"),
+                "invalid-enum-type",
                 f"enum '{name}' storage type '{spec.type}' must be an integer type "
                 f"(int8 ... int64, uint8 ... uint64){hint}",
             )
@@ -286,19 +314,25 @@ class _Resolver:
             if problem or member in naming.RESERVED_ENUM_MEMBERS:
                 reason = problem or "is reserved by Python's Enum"
                 self.error(
-                    module, path, "invalid-name",
+                    module,
+                    path,
+                    "invalid-name",
                     f"enum member '{name}.{member}' {reason}",
                     key=is_map,
                 )
             if member in seen:
                 self.error(
-                    module, path, "duplicate-name",
+                    module,
+                    path,
+                    "duplicate-name",
                     f"enum member '{name}.{member}' is listed twice",
                 )
             seen.add(member)
             if not scalar.min <= value <= scalar.max:
                 self.error(
-                    module, path, "enum-value-range",
+                    module,
+                    path,
+                    "enum-value-range",
                     f"enum member '{name}.{member}' = {value} does not fit its storage "
                     f"type {scalar.name} ({scalar.min} .. {scalar.max})",
                 )
@@ -317,7 +351,9 @@ class _Resolver:
         base = ("records", name)
         if spec.pack is not None and spec.pack not in VALID_PACKS:
             self.error(
-                module, (*base, "pack"), "invalid-pack",
+                module,
+                (*base, "pack"),
+                "invalid-pack",
                 f"record '{name}' pack {spec.pack} must be one of 1, 2, 4, 8, 16",
             )
         schema = self.sources[module].schema
@@ -330,33 +366,44 @@ class _Resolver:
             problem = naming.identifier_problem(fname)
             if problem:
                 self.error(
-                    module, path, "invalid-name",
-                    f"field name '{name}.{fname}' {problem}", key=True,
+                    module,
+                    path,
+                    "invalid-name",
+                    f"field name '{name}.{fname}' {problem}",
+                    key=True,
                 )
             elif fname in naming.RESERVED_FIELD_NAMES:
                 self.error(
-                    module, path, "reserved-name",
+                    module,
+                    path,
+                    "reserved-name",
                     f"field name '{name}.{fname}' collides with the generated member "
                     f"'Shared{name}.{fname}'; choose another name",
                     key=True,
                 )
             elif fname in naming.STRUCTURE_MEMBERS:
                 self.error(
-                    module, path, "reserved-name",
+                    module,
+                    path,
+                    "reserved-name",
                     f"field name '{name}.{fname}' collides with the ctypes.Structure "
                     f"method '{name}.{fname}'; choose another name",
                     key=True,
                 )
             elif fname in naming.SHADOWED_BUILTINS:
                 self.error(
-                    module, path, "reserved-name",
+                    module,
+                    path,
+                    "reserved-name",
                     f"field name '{name}.{fname}' would shadow the builtin type "
                     f"'{fname}' in generated annotations",
                     key=True,
                 )
             elif fname in taken:
                 self.error(
-                    module, path, "name-collision",
+                    module,
+                    path,
+                    "name-collision",
                     f"field name '{name}.{fname}' is also the name of a record or enum "
                     "of this schema; generated code could not tell them apart",
                     key=True,
@@ -371,7 +418,9 @@ class _Resolver:
                 self.bad_records.add(key)
                 continue
             field_base, dims = resolved
-            has_default = isinstance(raw, FieldSpec) and "default" in raw.model_fields_set
+            has_default = (
+                isinstance(raw, FieldSpec) and "default" in raw.model_fields_set
+            )
             default = raw.default if isinstance(raw, FieldSpec) else None
             doc = raw.doc if isinstance(raw, FieldSpec) else None
             fields.append(_Field(fname, doc, field_base, dims, default, has_default))
@@ -400,19 +449,21 @@ class _Resolver:
     def report_cycle(self, trail: list[Key]) -> None:
         steps = []
         for here, there in zip(trail, [*trail[1:], trail[0]], strict=True):
-            fname = next(
-                f.name for f in self.fields[here] if f.base.key == there
-            )
+            fname = next(f.name for f in self.fields[here] if f.base.key == there)
             steps.append(f"{self.qualified(here, trail[0][0])}.{fname}")
         path_text = " -> ".join([*steps, self.qualified(trail[0], trail[0][0])])
         module, name = trail[0]
-        fname = next(f.name for f in self.fields[trail[0]] if f.base.key == trail[1 % len(trail)])
+        fname = next(
+            f.name for f in self.fields[trail[0]] if f.base.key == trail[1 % len(trail)]
+        )
         raw = self.records[trail[0]].fields[fname]
         path: tuple[str | int, ...] = ("records", name, "fields", fname)
         if isinstance(raw, FieldSpec):
             path = (*path, "type")
         self.error(
-            module, path, "record-cycle",
+            module,
+            path,
+            "record-cycle",
             f"record '{name}' contains itself: {path_text}; "
             "a record cannot hold itself by value",
         )
@@ -463,8 +514,10 @@ class _Resolver:
             return None
         kind = base.kind
         if kind == "bool":
-            return None if isinstance(value, bool) else (
-                f"default of {where} must be true or false, not {value!r}"
+            return (
+                None
+                if isinstance(value, bool)
+                else (f"default of {where} must be true or false, not {value!r}")
             )
         if kind == "int":
             assert base.scalar is not None
@@ -532,11 +585,13 @@ class _Resolver:
         name = name or record
         return name if module == here else f"{naming.import_alias(module)}.{name}"
 
-    def python_default(self, base: _Base, dims: tuple[int, ...], value: Any, here: str) -> str:
+    def python_default(
+        self, base: _Base, dims: tuple[int, ...], value: Any, here: str
+    ) -> str:
         if dims:
             if value is None:
-                inner = self.python_default(base, dims[1:], None, here)
-                return f"({inner},) * {dims[0]}"
+                element = self.python_default(base, dims[1:], None, here)
+                return f"({element},) * {dims[0]}"
             items = [self.python_default(base, dims[1:], v, here) for v in value]
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
         kind = base.kind
@@ -555,7 +610,9 @@ class _Resolver:
             assert base.key is not None
             members = self.enum_members(base.key)
             if value is None:
-                value = next((m for m, v in members.items() if v == 0), next(iter(members)))
+                value = next(
+                    (m for m, v in members.items() if v == 0), next(iter(members))
+                )
             return f"{self.ref(base.key, here)}.{value}"
         if kind == "str":
             return _str_literal(value or "")
@@ -568,9 +625,9 @@ class _Resolver:
         data_cls = self.ref(base.key, here, naming.data_name(base.key[1]))
         if not value:
             return f"{data_cls}()"
-        inner = {f.name: f for f in self.fields[base.key]}
+        fields = {f.name: f for f in self.fields[base.key]}
         args = ", ".join(
-            f"{k}={self.python_default(inner[k].base, inner[k].dims, v, here)}"
+            f"{k}={self.python_default(fields[k].base, fields[k].dims, v, here)}"
             for k, v in value.items()
         )
         return f"{data_cls}({args})"
@@ -615,7 +672,9 @@ class _Resolver:
             assert base.key is not None
             elem_ctype = self.ref(base.key, here)
             struct_ann = ""
-            value_ann = input_ann = self.ref(base.key, here, naming.data_name(base.key[1]))
+            value_ann = input_ann = self.ref(
+                base.key, here, naming.data_name(base.key[1])
+            )
             live_ann = self.ref(base.key, here, naming.view_name(base.key[1]))
             codec = f'_sg.record("{label}", {live_ann}, {value_ann})'
             read = f"{live_ann}._to_data({{}})"
@@ -623,7 +682,7 @@ class _Resolver:
         codec_type = ""  # inferred from the factory, except for arrays (see below)
         codec_name = names.claim(f"_{record}_{f.name}".upper())
         if dims:
-            # str/bytes are already arrays of bytes: parenthesise before adding dimensions
+            # str/bytes are arrays of bytes already: parenthesise, then add dimensions
             ctype = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
             for index, size in enumerate(reversed(dims)):
                 ctype = f"({ctype}) * {size}" if index else f"{ctype} * {size}"
@@ -632,7 +691,9 @@ class _Resolver:
                 value_ann = f"tuple[{value_ann}, ...]"
                 input_ann = f"_typing.Sequence[{input_ann}]"
             struct_ann = ""
-            array_elem = f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
+            array_elem = (
+                f"({elem_ctype})" if base.kind in ("str", "bytes") else elem_ctype
+            )
             codec = f"_sg.array({codec}, {array_elem}, {', '.join(map(str, dims))})"
             codec_type = f"_sg.Codec[{value_ann}, {input_ann}, {live_ann}]"
             read = None
@@ -640,8 +701,10 @@ class _Resolver:
             ctype = elem_ctype
         if read is None:
             read = f"{codec_name}.read({{}})"
-        default = self.python_default(base, dims, f.default if f.has_default else None, here)
-        # A call into another module looks mutable to linters (B008/RUF009); name it once.
+        default = self.python_default(
+            base, dims, f.default if f.has_default else None, here
+        )
+        # A call into another module looks mutable to linters (B008/RUF009): name it.
         calls_import = re.search(r"\b_\w+\.\w+\(", default) is not None
         return FieldModel(
             name=f.name,
@@ -660,7 +723,9 @@ class _Resolver:
             codec_name=codec_name,
             read=read,
             plain=plain,
-            raw_in_view=plain and base.kind == "float" and base.scalar is not None
+            raw_in_view=plain
+            and base.kind == "float"
+            and base.scalar is not None
             and base.scalar.size == 8,
             size=layout_size,
             align=align,
@@ -708,13 +773,15 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
             continue
         if size > MAX_RECORD_BYTES:
             r.error(
-                key[0], ("records", key[1]), "record-too-large",
+                key[0],
+                ("records", key[1]),
+                "record-too-large",
                 f"record '{key[1]}' is {size:,} bytes; a shared record may be at most "
                 f"{MAX_RECORD_BYTES:,} bytes",
                 key=True,
             )
             r.bad_records.add(key)
-    for key, spec in r.records.items():
+    for key in r.records:
         for f in r.fields.get(key, []):
             if not f.has_default:
                 continue
@@ -723,8 +790,10 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
             problem = r.check_default(f.base, f.dims, f.default, f"'{key[1]}.{f.name}'")
             if problem:
                 r.error(
-                    key[0], ("records", key[1], "fields", f.name, "default"),
-                    "invalid-default", problem,
+                    key[0],
+                    ("records", key[1], "fields", f.name, "default"),
+                    "invalid-default",
+                    problem,
                 )
     r.diag.raise_if_any()
     return [build_module(r, module, graph[module]) for module in r.sources]
@@ -787,14 +856,18 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
         )
     enums = []
     for name in schema.enums:
-        spec = r.enums[(module, name)]
+        enum_spec = r.enums[(module, name)]
         members = r.enum_members((module, name))
         default = next((m for m, v in members.items() if v == 0), next(iter(members)))
-        scalar = SCALARS[spec.type]
+        scalar = SCALARS[enum_spec.type]
         enums.append(
             EnumModel(
-                name, spec.doc, scalar.name, f"_ctypes.{scalar.ctype}",
-                tuple(members.items()), default,
+                name,
+                enum_spec.doc,
+                scalar.name,
+                f"_ctypes.{scalar.ctype}",
+                tuple(members.items()),
+                default,
             )
         )
     names = _PrivateNames(

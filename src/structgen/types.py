@@ -185,7 +185,9 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
     """
     text = spelling.strip()
     head = text.split("[", 1)[0].strip()
-    if head not in known and (pointer_reason(text) is not None or text in TEXT_TYPES):
+    # bare `str`/`bytes` would need a pointer, even where a (refused) record of that
+    # name is in scope
+    if text in TEXT_TYPES or (head not in known and pointer_reason(text) is not None):
         raise TypeProblem("pointer-field", text)
     # spaces may surround brackets and dots (``str [16]``), not split a name
     compact = re.sub(r"\s*([\[\].])\s*", r"\1", text)
@@ -202,6 +204,17 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
         if not re.fullmatch(r"[+-]?\d+", raw):
             raise TypeProblem(
                 "array-size", f"array size '{raw}' in '{text}' must be a whole number"
+            )
+        if len(raw.lstrip("+-0")) > 20:  # int() refuses past 4300 digits: say so first
+            shown = f"{text[:40]}..."
+            if raw.startswith("-"):
+                raise TypeProblem(
+                    "array-size", f"array size in '{shown}' must be at least 1"
+                )
+            raise TypeProblem(
+                "array-size",
+                f"array size in '{shown}' is too large "
+                f"(at most {MAX_ARRAY_ELEMENTS:,} per dimension)",
             )
         size = int(raw)
         if size < 1:
