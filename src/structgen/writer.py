@@ -93,9 +93,19 @@ def write_atomic(path: Path, content: str) -> None:
 
 def apply(result: Plan) -> list[Path]:
     """Write every changed file. Returns the paths written."""
+    _remove_leftover_temporaries(result)
     for path in result.changed:
         write_atomic(path, result.contents[path])
     return list(result.changed)
+
+
+def _remove_leftover_temporaries(result: Plan) -> None:
+    """Delete the temporary files of a killed build: ``.<stem>.<random>.tmp`` beside a
+    file this build owns (empty or half-written ones included)."""
+    for target in result.contents:
+        for leftover in target.parent.glob(f".{target.stem}.*.tmp"):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
 
 
 def prune(result: Plan) -> list[Path]:
