@@ -2,8 +2,10 @@
 # Change the schema instead and run `structgen build`.
 """Particles of a simulation, shared between the solver and its renderers.
 
-Uses every feature of the schema language: enums, nested records, arrays of records,
-multi-dimensional arrays, fixed-size text and bytes, pack, and a cross-file import.
+Uses every feature of the schema language: enums, nested records, arrays of
+records,
+multi-dimensional arrays, fixed-size text and bytes, pack, and a cross-file
+import.
 """
 
 from __future__ import annotations

@@ -110,6 +110,23 @@ def _module_name_problems(inputs: list[Input]) -> list[Diagnostic]:
                 )
             )
         by_module.setdefault(item.module, item)
+    packages = {
+        ".".join(m.split(".")[:depth])
+        for m in by_module
+        for depth in range(1, m.count(".") + 1)
+    }
+    for module, item in by_module.items():
+        if module in packages:  # sim.yaml beside sim/: the package would hide it
+            problems.append(
+                Diagnostic(
+                    item.display,
+                    1,
+                    1,
+                    "duplicate-module",
+                    f"'{item.display}' would generate module '{module}', but a folder "
+                    f"of schemas makes '{module}' a package; rename one of them",
+                )
+            )
     return problems
 
 

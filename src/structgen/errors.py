@@ -17,7 +17,7 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: error: {self.message} [{self.code}]"
+        return f"{where}: error: {self.message.translate(_ESCAPES)} [{self.code}]"
 
 
 class SchemaError(Exception):
@@ -46,3 +46,8 @@ class Diagnostics:
     def raise_if_any(self) -> None:
         if self.items:
             raise SchemaError(self.items)
+
+
+# User text quoted in a message must not break the one-diagnostic-a-line format.
+_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(32), 0x7F, 0x85] if c != 9}
+_ESCAPES.update({0x2028: "\\u2028", 0x2029: "\\u2029"})

@@ -26,11 +26,42 @@ STRUCTURE_MEMBERS = frozenset(
     {"from_address", "from_buffer", "from_buffer_copy", "from_param", "in_dll"}
 )
 
-# Builtins that generated annotations use; a field of that name would shadow them.
-SHADOWED_BUILTINS = frozenset({"bool", "bytes", "float", "int", "str", "tuple"})
+# Builtins that generated code uses (annotations, decorators, except clauses); a field,
+# record or enum of that name would shadow them.
+SHADOWED_BUILTINS = frozenset(
+    {
+        "bool",
+        "bytes",
+        "float",
+        "int",
+        "str",
+        "tuple",
+        "object",
+        "property",
+        "staticmethod",
+        "super",
+        "OverflowError",
+        "TypeError",
+    }
+)
+
+# Local names of generated methods: a record or enum (a global read there) of the same
+# name would be hidden by them.
+GENERATED_LOCALS = frozenset({"scratch", "raw", "data", "value", "self"})
+# ...and the one local that shares a scope with fields as parameters (__init__, set).
+SCRATCH_LOCAL = "scratch"
 
 # IntEnum members with these names would hide Enum's own attributes.
 RESERVED_ENUM_MEMBERS = frozenset({"name", "value", "mro"})
+
+
+def shadowed(name: str) -> str:
+    """How a message names the builtin or local ``name`` that would be shadowed."""
+    if name in {"bool", "bytes", "float", "int", "str", "tuple", "object"}:
+        return f"the builtin type '{name}'"
+    if name in SHADOWED_BUILTINS:
+        return f"the builtin '{name}'"
+    return f"the name '{name}'"
 
 
 def identifier_problem(name: str) -> str | None:

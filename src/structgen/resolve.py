@@ -25,7 +25,9 @@ from .types import (
     ALIASES,
     MAX_RECORD_BYTES,
     PLATFORM_SIZED,
+    POINTER_NAMES,
     SCALARS,
+    TEXT_TYPES,
     Scalar,
     TypeProblem,
     parse_type,
@@ -81,6 +83,9 @@ class _Resolver:
         self.fields: dict[Key, list[_Field]] = {}
         self.layouts: dict[Key, RecordLayout] = {}
         self.bad_records: set[Key] = set()
+        # per module: the private alias of every module it may refer to, and those used
+        self.aliases: dict[str, dict[str, str]] = {}
+        self.used: dict[str, set[str]] = {}
 
     # -- reporting -------------------------------------------------------------------
 
@@ -102,11 +107,20 @@ class _Resolver:
     def check_names(self, module: str) -> None:
         schema = self.sources[module].schema
         records, enums = list(schema.records), list(schema.enums)
-        generated = {
-            derived: record
-            for record in records
-            for derived in naming.generated_names(record)
-        }
+        generated: dict[str, str] = {}
+        for record in records:
+            for derived in naming.generated_names(record):
+                if derived in generated:  # e.g. records Shared and Data: SharedData
+                    self.error(
+                        module,
+                        ("records", record),
+                        "name-collision",
+                        f"record '{record}' would generate '{derived}', which record "
+                        f"'{generated[derived]}' generates too; rename one of them",
+                        key=True,
+                    )
+                generated.setdefault(derived, record)
+        type_words = {*SCALARS, *ALIASES, *TEXT_TYPES, *PLATFORM_SIZED, *POINTER_NAMES}
         for section, names in (("enums", enums), ("records", records)):
             what = "enum" if section == "enums" else "record"
             for name in names:
@@ -120,12 +134,22 @@ class _Resolver:
                         f"{what} name '{name}' {problem}",
                         key=True,
                     )
-                elif name in naming.SHADOWED_BUILTINS:
+                elif name in naming.SHADOWED_BUILTINS | naming.GENERATED_LOCALS:
                     self.error(
                         module,
                         path,
                         "reserved-name",
-                        f"{what} name '{name}' would shadow the builtin type '{name}'",
+                        f"{what} name '{name}' would shadow "
+                        f"{naming.shadowed(name)} that generated code uses",
+                        key=True,
+                    )
+                elif name in type_words:
+                    self.error(
+                        module,
+                        path,
+                        "reserved-name",
+                        f"{what} name '{name}' is the name of a built-in type; a field "
+                        f"of type '{name}' would mean that type",
                         key=True,
                     )
                 elif name in generated:
@@ -360,6 +384,9 @@ class _Resolver:
         # Generated code names imported modules by a private alias, so only records
         # and enums of this schema can be shadowed by a field.
         taken = {*schema.records, *schema.enums}
+        taken |= {
+            n for record in schema.records for n in naming.generated_names(record)
+        }
         fields: list[_Field] = []
         for fname, raw in spec.fields.items():
             path = (*base, "fields", fname)
@@ -390,13 +417,13 @@ class _Resolver:
                     f"method '{name}.{fname}'; choose another name",
                     key=True,
                 )
-            elif fname in naming.SHADOWED_BUILTINS:
+            elif fname in naming.SHADOWED_BUILTINS or fname == naming.SCRATCH_LOCAL:
                 self.error(
                     module,
                     path,
                     "reserved-name",
-                    f"field name '{name}.{fname}' would shadow the builtin type "
-                    f"'{fname}' in generated annotations",
+                    f"field name '{name}.{fname}' would shadow "
+                    f"{naming.shadowed(fname)} that generated code uses",
                     key=True,
                 )
             elif fname in taken:
@@ -404,8 +431,9 @@ class _Resolver:
                     module,
                     path,
                     "name-collision",
-                    f"field name '{name}.{fname}' is also the name of a record or enum "
-                    "of this schema; generated code could not tell them apart",
+                    f"field name '{name}.{fname}' is also the name of a record, enum "
+                    "or generated class of this schema; generated code could not tell "
+                    "them apart",
                     key=True,
                 )
             type_path: tuple[str | int, ...]
@@ -581,9 +609,33 @@ class _Resolver:
     # -- rendering strings -----------------------------------------------------------
 
     def ref(self, key: Key, here: str, name: str | None = None) -> str:
+        """How module ``here`` spells ``name`` (default: the record) of ``key``."""
         module, record = key
         name = name or record
-        return name if module == here else f"{naming.import_alias(module)}.{name}"
+        if module == here:
+            return name
+        self.used.setdefault(here, set()).add(module)
+        return f"{self.aliases[here][module]}.{name}"
+
+    def assign_aliases(self, graph: dict[str, list[str]]) -> None:
+        """Give each module a private alias for every module it can reach by imports.
+
+        A default can name an enum two imports away, so reachable, not only direct,
+        modules may be referred to; aliases never meet the generated code's own names.
+        """
+        for module in self.sources:
+            reachable: set[str] = set()
+            pending = list(graph.get(module, []))
+            while pending:
+                target = pending.pop()
+                if target not in reachable and target in self.sources:
+                    reachable.add(target)
+                    pending += graph.get(target, [])
+            names = _PrivateNames(reserved_private_names(self.sources[module].schema))
+            self.aliases[module] = {
+                target: names.claim(naming.import_alias(target))
+                for target in sorted(reachable)
+            }
 
     def python_default(
         self, base: _Base, dims: tuple[int, ...], value: Any, here: str
@@ -600,7 +652,10 @@ class _Resolver:
         if kind == "int":
             return str(value or 0)
         if kind == "float":
-            number = float(value or 0.0)
+            number = float(0.0 if value is None else value)  # keeps -0.0
+            if base.scalar is not None and base.scalar.size == 4:
+                # the value a float32 field holds, so that XData() == a fresh snapshot
+                number = struct.unpack("<f", struct.pack("<f", number))[0]
             if math.isnan(number):
                 return 'float("nan")'
             if math.isinf(number):
@@ -796,6 +851,9 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
                     problem,
                 )
     r.diag.raise_if_any()
+    if r.bad_records or r.broken or any(s.dropped for s in sources):
+        return []  # their errors were reported while loading; build nothing
+    r.assign_aliases(graph)
     return [build_module(r, module, graph[module]) for module in r.sources]
 
 
@@ -825,6 +883,40 @@ def _record_order(r: _Resolver, module: str) -> list[str]:
     return ordered
 
 
+# Private names generated code defines itself: module aliases of the standard library
+# and the runtime, and attributes of the generated classes (seen in class bodies).
+GENERATED_PRIVATE_NAMES = frozenset(
+    {
+        "_sg",
+        "_ctypes",
+        "_dataclasses",
+        "_enum",
+        "_typing",
+        "_struct",
+        "_view",
+        "_codec",
+        "_obj",
+        "_lock",
+        "_acquire",
+        "_release",
+        "_memory",
+        "_updater",
+        "_live",
+        "_item_size",
+        "_to_data",
+        "_store",
+    }
+)
+
+
+def reserved_private_names(schema: SchemaFile) -> set[str]:
+    return set(GENERATED_PRIVATE_NAMES) | {
+        n
+        for record in schema.records
+        for n in (naming.view_name(record), f"{naming.view_name(record)}Base")
+    }
+
+
 class _PrivateNames:
     """Hands out module-level private names, never the same one twice."""
 
@@ -845,15 +937,6 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
     schema = source.schema
     depth = module.count(".")
     import_models = []
-    for target in imports:
-        package, _, leaf = target.rpartition(".")
-        dots = "." * (depth + 1)
-        import_models.append(
-            ImportModel(
-                target,
-                f"from {dots}{package} import {leaf} as {naming.import_alias(target)}",
-            )
-        )
     enums = []
     for name in schema.enums:
         enum_spec = r.enums[(module, name)]
@@ -870,17 +953,14 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
                 default,
             )
         )
-    names = _PrivateNames(
-        {"_sg", "_ctypes", "_dataclasses", "_enum", "_typing"}
-        | {naming.import_alias(target) for target in imports}
-        | {naming.view_name(name) for name in schema.records}
-    )
+    aliases = r.aliases.get(module, {})
+    names = _PrivateNames(reserved_private_names(schema) | set(aliases.values()))
     records = []
     for name in _record_order(r, module):
         key = (module, name)
         layout = r.layout(key)
         maker = names.claim(f"_NEW_{name.upper()}_DATA")
-        view_base = names.claim(f"_{name}ViewBase")
+        view_base = f"{naming.view_name(name)}Base"  # reserved above for this record
         fields = tuple(
             r.field_model(key, f, fl.size, fl.align, names)
             for f, fl in zip(r.fields[key], layout.fields, strict=True)
@@ -899,6 +979,14 @@ def build_module(r: _Resolver, module: str, imports: list[str]) -> ModuleModel:
                 view_name=naming.view_name(name),
                 maker_name=maker,
                 view_base=view_base,
+            )
+        )
+    for target in sorted(set(imports) | r.used.get(module, set())):
+        package, _, leaf = target.rpartition(".")
+        dots = "." * (depth + 1)
+        import_models.append(
+            ImportModel(
+                target, f"from {dots}{package} import {leaf} as {aliases[target]}"
             )
         )
     exports = sorted(
