@@ -79,7 +79,6 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Account
     _view = _AccountView
     _codec = _sg.record("Account", _AccountView, AccountData)
@@ -158,7 +157,6 @@ class SharedAccountArray(_sg.SharedRecordArray[Account, _AccountView, AccountDat
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Account
     _view = _AccountView
     _codec = SharedAccount._codec

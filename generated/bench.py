@@ -89,7 +89,6 @@ class SharedQuad(_sg.SharedRecord[Quad, _QuadView, QuadData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Quad
     _view = _QuadView
     _codec = _sg.record("Quad", _QuadView, QuadData)
@@ -216,7 +215,6 @@ class SharedQuadArray(_sg.SharedRecordArray[Quad, _QuadView, QuadData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Quad
     _view = _QuadView
     _codec = SharedQuad._codec

@@ -79,7 +79,6 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Counter
     _view = _CounterView
     _codec = _sg.record("Counter", _CounterView, CounterData)
@@ -158,7 +157,6 @@ class SharedCounterArray(_sg.SharedRecordArray[Counter, _CounterView, CounterDat
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Counter
     _view = _CounterView
     _codec = SharedCounter._codec

@@ -102,7 +102,6 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Job
     _view = _JobView
     _codec = _sg.record("Job", _JobView, JobData)
@@ -225,7 +224,6 @@ class SharedJobArray(_sg.SharedRecordArray[Job, _JobView, JobData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Job
     _view = _JobView
     _codec = SharedJob._codec

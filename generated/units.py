@@ -85,7 +85,6 @@ class SharedLength(_sg.SharedRecord[Length, _LengthView, LengthData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Length
     _view = _LengthView
     _codec = _sg.record("Length", _LengthView, LengthData)
@@ -164,7 +163,6 @@ class SharedLengthArray(_sg.SharedRecordArray[Length, _LengthView, LengthData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Length
     _view = _LengthView
     _codec = SharedLength._codec

@@ -112,7 +112,6 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Vec3
     _view = _Vec3View
     _codec = _sg.record("Vec3", _Vec3View, Vec3Data)
@@ -210,7 +209,6 @@ class SharedVec3Array(_sg.SharedRecordArray[Vec3, _Vec3View, Vec3Data]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Vec3
     _view = _Vec3View
     _codec = SharedVec3._codec
@@ -313,7 +311,6 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Particle
     _view = _ParticleView
     _codec = _sg.record("Particle", _ParticleView, ParticleData)
@@ -497,7 +494,6 @@ class SharedParticleArray(_sg.SharedRecordArray[Particle, _ParticleView, Particl
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Particle
     _view = _ParticleView
     _codec = SharedParticle._codec
@@ -646,7 +642,6 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Frame
     _view = _FrameView
     _codec = _sg.record("Frame", _FrameView, FrameData)
@@ -913,7 +908,6 @@ class SharedFrameArray(_sg.SharedRecordArray[Frame, _FrameView, FrameData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Frame
     _view = _FrameView
     _codec = SharedFrame._codec

@@ -646,7 +646,8 @@ def _rebuild(cls: type[SharedRecord[Any, Any, Any]], obj: Any, lock: Any) -> Any
 class _SharedBase:
     """Lock plumbing shared by single records and arrays of them."""
 
-    __slots__ = ("__weakref__", "_acquire", "_lock", "_memory", "_obj", "_release")
+    # No __slots__: instance-dict attributes are what multiprocessing's synchronized
+    # wrapper uses, and they are measurably the fastest to read in a property.
     _struct: ClassVar[type[Any]]
     _view: ClassVar[type[Any]]
     _codec: ClassVar[_Record[Any, Any]]
@@ -679,7 +680,6 @@ class _SharedBase:
 class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
     """Base of the generated ``Shared...`` classes."""
 
-    __slots__ = ("_live", "_updater")
     _obj: StructT
 
     def __init__(self, scratch: ViewT, lock: LockArg, ctx: Context | None) -> None:
@@ -844,8 +844,6 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
 
 class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     """Base of the generated ``Shared...Array`` classes: a fixed-length shared array."""
-
-    __slots__ = ("_item_size",)
 
     def __init__(
         self,

@@ -99,7 +99,6 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Tricky
     _view = _TrickyView
     _codec = _sg.record("Tricky", _TrickyView, TrickyData)
@@ -180,7 +179,6 @@ class SharedTrickyArray(_sg.SharedRecordArray[Tricky, _TrickyView, TrickyData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Tricky
     _view = _TrickyView
     _codec = SharedTricky._codec
@@ -240,7 +238,6 @@ class SharedPlain(_sg.SharedRecord[Plain, _PlainView, PlainData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Plain
     _view = _PlainView
     _codec = _sg.record("Plain", _PlainView, PlainData)
@@ -297,7 +294,6 @@ class SharedPlainArray(_sg.SharedRecordArray[Plain, _PlainView, PlainData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Plain
     _view = _PlainView
     _codec = SharedPlain._codec

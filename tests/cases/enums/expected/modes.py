@@ -180,7 +180,6 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Settings
     _view = _SettingsView
     _codec = _sg.record("Settings", _SettingsView, SettingsData)
@@ -408,7 +407,6 @@ class SharedSettingsArray(_sg.SharedRecordArray[Settings, _SettingsView, Setting
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Settings
     _view = _SettingsView
     _codec = SharedSettings._codec

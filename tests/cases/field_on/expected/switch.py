@@ -119,7 +119,6 @@ class SharedSwitch(_sg.SharedRecord[Switch, _SwitchView, SwitchData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Switch
     _view = _SwitchView
     _codec = _sg.record("Switch", _SwitchView, SwitchData)
@@ -301,7 +300,6 @@ class SharedSwitchArray(_sg.SharedRecordArray[Switch, _SwitchView, SwitchData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Switch
     _view = _SwitchView
     _codec = SharedSwitch._codec

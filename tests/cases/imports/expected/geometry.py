@@ -80,7 +80,6 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Point
     _view = _PointView
     _codec = _sg.record("Point", _PointView, PointData)
@@ -157,7 +156,6 @@ class SharedPointArray(_sg.SharedRecordArray[Point, _PointView, PointData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Point
     _view = _PointView
     _codec = SharedPoint._codec

@@ -99,7 +99,6 @@ class SharedVec2(_sg.SharedRecord[Vec2, _Vec2View, Vec2Data]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Vec2
     _view = _Vec2View
     _codec = _sg.record("Vec2", _Vec2View, Vec2Data)
@@ -176,7 +175,6 @@ class SharedVec2Array(_sg.SharedRecordArray[Vec2, _Vec2View, Vec2Data]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Vec2
     _view = _Vec2View
     _codec = SharedVec2._codec
@@ -239,7 +237,6 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Box
     _view = _BoxView
     _codec = _sg.record("Box", _BoxView, BoxData)
@@ -316,7 +313,6 @@ class SharedBoxArray(_sg.SharedRecordArray[Box, _BoxView, BoxData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Box
     _view = _BoxView
     _codec = SharedBox._codec
@@ -457,7 +453,6 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Sprite
     _view = _SpriteView
     _codec = _sg.record("Sprite", _SpriteView, SpriteData)
@@ -728,7 +723,6 @@ class SharedSpriteArray(_sg.SharedRecordArray[Sprite, _SpriteView, SpriteData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Sprite
     _view = _SpriteView
     _codec = SharedSprite._codec
@@ -799,7 +793,6 @@ class SharedPadded(_sg.SharedRecord[Padded, _PaddedView, PaddedData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Padded
     _view = _PaddedView
     _codec = _sg.record("Padded", _PaddedView, PaddedData)
@@ -897,7 +890,6 @@ class SharedPaddedArray(_sg.SharedRecordArray[Padded, _PaddedView, PaddedData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Padded
     _view = _PaddedView
     _codec = SharedPadded._codec
@@ -967,7 +959,6 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Pack2
     _view = _Pack2View
     _codec = _sg.record("Pack2", _Pack2View, Pack2Data)
@@ -1067,7 +1058,6 @@ class SharedPack2Array(_sg.SharedRecordArray[Pack2, _Pack2View, Pack2Data]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Pack2
     _view = _Pack2View
     _codec = SharedPack2._codec
@@ -1132,7 +1122,6 @@ class SharedPack16(_sg.SharedRecord[Pack16, _Pack16View, Pack16Data]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Pack16
     _view = _Pack16View
     _codec = _sg.record("Pack16", _Pack16View, Pack16Data)
@@ -1209,7 +1198,6 @@ class SharedPack16Array(_sg.SharedRecordArray[Pack16, _Pack16View, Pack16Data]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Pack16
     _view = _Pack16View
     _codec = SharedPack16._codec
@@ -1282,7 +1270,6 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Frames
     _view = _FramesView
     _codec = _sg.record("Frames", _FramesView, FramesData)
@@ -1359,7 +1346,6 @@ class SharedFramesArray(_sg.SharedRecordArray[Frames, _FramesView, FramesData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Frames
     _view = _FramesView
     _codec = SharedFrames._codec

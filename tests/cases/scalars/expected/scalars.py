@@ -151,7 +151,6 @@ class SharedScalars(_sg.SharedRecord[Scalars, _ScalarsView, ScalarsData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Scalars
     _view = _ScalarsView
     _codec = _sg.record("Scalars", _ScalarsView, ScalarsData)
@@ -419,7 +418,6 @@ class SharedScalarsArray(_sg.SharedRecordArray[Scalars, _ScalarsView, ScalarsDat
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Scalars
     _view = _ScalarsView
     _codec = SharedScalars._codec
@@ -571,7 +569,6 @@ class SharedLimits(_sg.SharedRecord[Limits, _LimitsView, LimitsData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Limits
     _view = _LimitsView
     _codec = _sg.record("Limits", _LimitsView, LimitsData)
@@ -906,7 +903,6 @@ class SharedLimitsArray(_sg.SharedRecordArray[Limits, _LimitsView, LimitsData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Limits
     _view = _LimitsView
     _codec = SharedLimits._codec
@@ -1121,7 +1117,6 @@ class SharedAliases(_sg.SharedRecord[Aliases, _AliasesView, AliasesData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Aliases
     _view = _AliasesView
     _codec = _sg.record("Aliases", _AliasesView, AliasesData)
@@ -1643,7 +1638,6 @@ class SharedAliasesArray(_sg.SharedRecordArray[Aliases, _AliasesView, AliasesDat
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Aliases
     _view = _AliasesView
     _codec = SharedAliases._codec

@@ -114,7 +114,6 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Particle
     _view = _ParticleView
     _codec = _sg.record("Particle", _ParticleView, ParticleData)
@@ -254,7 +253,6 @@ class SharedParticleArray(_sg.SharedRecordArray[Particle, _ParticleView, Particl
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Particle
     _view = _ParticleView
     _codec = SharedParticle._codec

@@ -101,7 +101,6 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     read or write several fields under one acquisition.
     """
 
-    __slots__ = ()
     _struct = Swarm
     _view = _SwarmView
     _codec = _sg.record("Swarm", _SwarmView, SwarmData)
@@ -199,7 +198,6 @@ class SharedSwarmArray(_sg.SharedRecordArray[Swarm, _SwarmView, SwarmData]):
     if the block raises.
     """
 
-    __slots__ = ()
     _struct = Swarm
     _view = _SwarmView
     _codec = SharedSwarm._codec
