@@ -71,16 +71,16 @@ def consume(
         claimed: tuple[int, int, int] | None = None  # (slot, job_id, payload)
         closed = False
         with queue.update() as slots:
-            for index, slot in enumerate(slots):
-                if slot.state == JobState.READY:
-                    slot.state = JobState.TAKEN  # claimed: no one else will take it
-                    slot.taken_by = consumer
-                    claimed = (index, slot.job_id, slot.payload)
-                    break
-                if slot.state == JobState.CLOSED:
-                    slot.state = JobState.EMPTY
-                    closed = True
-                    break
+            states = [slot.state for slot in slots]
+            if JobState.READY in states:  # jobs first: a CLOSED slot may come earlier
+                index = states.index(JobState.READY)
+                slot = slots[index]
+                slot.state = JobState.TAKEN  # claimed: no one else will take it
+                slot.taken_by = consumer
+                claimed = (index, slot.job_id, slot.payload)
+            elif JobState.CLOSED in states:
+                slots[states.index(JobState.CLOSED)].state = JobState.EMPTY
+                closed = True
         if closed:
             break
         if claimed is None:
