@@ -481,3 +481,88 @@ def test_update_timeout_when_the_lock_is_free_succeeds_at_once(m: ModuleType) ->
     with arr.update(timeout=0.5) as items:
         items[1].y = 4.0
     assert arr[1].y == 4.0
+
+
+# -- a busy lock: brief retries, then a wait ------------------------------------------
+
+WAIT_SCRIPT = """
+import multiprocessing as mp, threading, time
+from sg_issue3 import shapes as m
+from shared_support import child_hold_lock
+
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    lock = {lock}
+    p = {make}
+    holding, release = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=child_hold_lock, args=(p, holding, release))
+    child.start()
+    assert holding.wait(20), "the child never took the lock"
+    threading.Timer(0.3, release.set).start()
+    start = time.monotonic()
+    with p.update() as v:
+        {write}
+    waited = time.monotonic() - start
+    child.join(20)
+    print(waited >= 0.25, {read}, child.exitcode)
+"""
+
+
+@pytest.mark.parametrize(
+    ("lock", "make", "write", "read"),
+    [
+        ("True", "m.SharedPoint(1.0, 2.0, ctx=ctx)", "v.x = 9.0", "p.x"),
+        ("ctx.Lock()", "m.SharedPoint(1.0, 2.0, lock=lock)", "v.x = 9.0", "p.x"),
+        ("True", "m.SharedPointArray(3, ctx=ctx)", "v[1].x = 9.0", "p[1].x"),
+        ("ctx.Lock()", "m.SharedPointArray(3, lock=lock)", "v[1].x = 9.0", "p[1].x"),
+    ],
+    ids=["record-rlock", "record-lock", "array-rlock", "array-lock"],
+)
+def test_update_waits_for_a_lock_held_longer_than_its_retries(
+    m: ModuleType, lock: str, make: str, write: str, read: str
+) -> None:
+    """update() retries a busy lock briefly, then sleeps on it until it is free."""
+    script = WAIT_SCRIPT.format(lock=lock, make=make, write=write, read=read)
+    result = run_python(script, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "9.0", "0"]
+
+
+class FakeAcquire:
+    """A lock's acquire that is busy for the first ``busy`` non-blocking tries."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy = busy
+        self.calls: list[tuple[object, ...]] = []
+
+    def __call__(self, *args: object) -> bool:
+        self.calls.append(args)
+        if args in ((), (True, 0.5)):  # a blocking wait: the holder let go
+            return True
+        return len(self.calls) > self.busy
+
+
+def runtime(m: ModuleType) -> ModuleType:
+    import importlib
+
+    return importlib.import_module(m.__package__ + "._structgen")
+
+
+def test_a_lock_freed_during_the_retries_is_taken_without_sleeping(
+    m: ModuleType,
+) -> None:
+    sg = runtime(m)
+    acquire = FakeAcquire(busy=5)
+    assert sg._acquire_contended(acquire) is True
+    assert acquire.calls == [(False,)] * 6
+
+
+@pytest.mark.parametrize(("timeout", "wait"), [(None, ()), (0.5, (True, 0.5))])
+def test_a_lock_still_busy_after_the_retries_is_waited_for(
+    m: ModuleType, timeout: float | None, wait: tuple[object, ...]
+) -> None:
+    sg = runtime(m)
+    acquire = FakeAcquire(busy=10**9)
+    assert sg._acquire_contended(acquire, timeout) is True
+    assert acquire.calls == [(False,)] * sg._SPINS + [wait]
+    assert 10 <= sg._SPINS <= 10_000  # bounded: a few microseconds of retries

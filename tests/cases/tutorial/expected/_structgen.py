@@ -514,6 +514,26 @@ def _lock_functions(
     return acquire, semlock.release
 
 
+# How often update() retries a lock that another process holds before it sleeps on it.
+# A sleeping waiter costs a system call on each side and a context switch, several
+# microseconds, while an update() block holds the lock for well under one: retrying
+# for about as long as a sleep would take is how two busy processes keep the lock
+# moving (the same idea as an adaptive mutex). A try costs about 50 ns.
+_SPINS = 100
+
+
+def _acquire_contended(
+    acquire: Callable[..., bool], timeout: float | None = None
+) -> bool:
+    """Take a lock that was busy a moment ago: retry briefly, then wait for it."""
+    for _ in range(_SPINS):
+        if acquire(False):
+            return True
+    if timeout is None:
+        return acquire()
+    return acquire(True, timeout)
+
+
 # -- all-or-nothing update() ---------------------------------------------------------
 
 
@@ -589,7 +609,8 @@ class Update(Generic[ViewT]):
         self._owner = self._struct.__name__
 
     def __enter__(self) -> ViewT:
-        self._acquire()
+        if not self._acquire(False):
+            _acquire_contended(self._acquire)
         if self._saved is not None:  # only its holder can be here: entered twice
             self._refuse_reentry()
         self._saved = self._memory.tobytes()
@@ -626,7 +647,8 @@ class _TimedUpdate(Update[ViewT]):
         self._timeout = timeout
 
     def __enter__(self) -> ViewT:
-        if not self._acquire(True, self._timeout):
+        acquire = self._acquire
+        if not acquire(False) and not _acquire_contended(acquire, self._timeout):
             raise TimeoutError(
                 f"{self._owner}: lock not acquired within {self._timeout} s "
                 "(is another process stuck holding it?)"
@@ -818,9 +840,8 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
                 "entered; call update() again for another block"
             )
         array = self._array
-        if self._timeout is None:
-            array._acquire()
-        elif not array._acquire(True, self._timeout):
+        acquire = array._acquire
+        if not acquire(False) and not _acquire_contended(acquire, self._timeout):
             raise TimeoutError(
                 f"{type(array).__name__}: lock not acquired within {self._timeout} s"
             )
