@@ -209,7 +209,7 @@ def stage_times(schemas: Path, work: Path, repeats: int) -> None:
     ``subprocess.run`` too (that is ruff); the breakdown shown is that of the fastest of
     ``repeats`` builds.
     """
-    import structgen.api as api
+    from structgen import api
 
     originals = {name: getattr(api, name) for name, _ in STAGES if hasattr(api, name)}
     real_run = subprocess.run

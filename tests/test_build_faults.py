@@ -683,7 +683,7 @@ def test_prune_removes_only_files_with_the_banner(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     removed = {
         Path(m).relative_to("out").as_posix()
-        for m in re.findall(r"^removed (\S+)$", result.stdout, re.M)
+        for m in re.findall(r"^removed (\S+)$", result.stdout, re.MULTILINE)
     }
     assert removed == STALE
     after = read_outputs(out)

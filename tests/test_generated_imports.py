@@ -97,3 +97,21 @@ def test_mypy_strict_passes_over_generated_output(built: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout
+
+
+@pytest.mark.parametrize("config", ["ruff's defaults", "this project's rules"])
+def test_ruff_check_passes_over_generated_output(built: Path, config: str) -> None:
+    """Clean as a user's own ``ruff check`` sees it, and under this repo's rules."""
+    options = (
+        ["--isolated"]
+        if config == "ruff's defaults"
+        else ["--config", str(ROOT / "pyproject.toml")]
+    )
+    result = subprocess.run(
+        [PYTHON, "-m", "ruff", "check", "--no-cache", *options, str(built / "shm")],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

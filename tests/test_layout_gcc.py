@@ -214,10 +214,10 @@ def gcc_figures(source: str, folder: Path) -> Figures:
 
 def ctypes_figures(ns: SimpleNamespace, files: dict[str, str]) -> Figures:
     figures: Figures = {}
-    for path in files:
+    for path, text in files.items():
         module = _module_of(path)
         generated = importlib.import_module(f"{ns.package}.{module}")
-        for record in _read(files[path]).get("records") or {}:
+        for record in _read(text).get("records") or {}:
             cls = getattr(generated, record)
             assert issubclass(cls, ctypes.Structure)
             fields = [

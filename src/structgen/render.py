@@ -123,7 +123,8 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
         ruff = find_ruff_bin()
-        # isort's order for the imports of other schema modules, then ruff's layout
+        # isort's order for the imports of other schema modules and ruff's order for
+        # __all__ (Pack2 before Pack16), then ruff's layout
         subprocess.run(
             [
                 ruff,
@@ -132,7 +133,7 @@ def format_sources(files: dict[Path, str]) -> dict[Path, str]:
                 "--no-cache",
                 "--quiet",
                 "--select",
-                "I",
+                "I,RUF022",
                 "--fix",
                 "--target-version",
                 "py311",

@@ -79,7 +79,7 @@ class Codec(Generic[V, In, L]):
         """The error a write of ``value`` raises (for writes ctypes refused first)."""
         try:
             self.check(value)
-        except Exception as error:  # returned for the caller to raise
+        except (TypeError, ValueError, OverflowError) as error:  # for the caller
             return error
         return TypeError(f"{self.label}: cannot store {value!r}")
 
@@ -403,7 +403,8 @@ def fast_constructor(cls: type[T]) -> Callable[..., T]:
     lines = [f"def make({', '.join(names)}):", "    self = _new(_twin)"]
     lines += [f"    self.{name} = {name}" for name in names]
     lines += ["    self.__class__ = _cls", "    return self"]
-    exec("\n".join(lines), namespace)  # field names are identifiers: nothing to inject
+    # As dataclasses builds __init__; field names are identifiers: nothing to inject.
+    exec("\n".join(lines), namespace)  # noqa: S102
     return namespace["make"]  # type: ignore[no-any-return]
 
 
