@@ -492,7 +492,15 @@ def test_the_users_own_init_is_kept(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["my-schema.yaml", "class.yaml", "3d.yaml", "bad folder/x.yaml"]
+    "name",
+    [
+        "my-schema.yaml",
+        "class.yaml",
+        "3d.yaml",
+        "bad folder/x.yaml",
+        "a.b.yaml",
+        "my.pkg/x.yaml",
+    ],
 )
 def test_module_names_must_be_identifiers(tmp_path: Path, name: str) -> None:
     write(tmp_path / "schemas", {name: GEOMETRY})
@@ -500,6 +508,17 @@ def test_module_names_must_be_identifiers(tmp_path: Path, name: str) -> None:
     line = result.stderr.splitlines()[0]
     assert line.startswith(f"schemas/{name}:1:1: error: ")
     assert line.endswith("[invalid-module-name]")
+    assert not (tmp_path / "generated").exists()
+
+
+def test_a_dotted_file_given_by_name_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "schemas", {"a.b.yaml": GEOMETRY})
+    result = fails(run_structgen("build", "schemas/a.b.yaml", cwd=tmp_path), 1)
+    assert result.stderr.splitlines()[0] == (
+        "schemas/a.b.yaml:1:1: error: file name 'a.b' is not a valid identifier "
+        "(letters, digits and '_', not starting with a digit); a schema's path must "
+        "make a valid Python module name [invalid-module-name]"
+    )
     assert not (tmp_path / "generated").exists()
 
 

@@ -1015,6 +1015,8 @@ def test_a_field_may_share_the_name_of_an_imported_module(generate: Generate) ->
         ("_structgen.yaml", "_structgen", "file name"),
         ("my-folder/ok.yaml", "my-folder", "folder name"),
         ("import/ok.yaml", "import", "folder name"),
+        ("a.b.yaml", "a.b", "file name"),  # not module 'a.b' in a package 'a'
+        ("my.pkg/ok.yaml", "my.pkg", "folder name"),
     ],
 )
 def test_invalid_module_name(tmp_path: Path, name: str, part: str, what: str) -> None:

@@ -27,6 +27,7 @@ class UsageError(Exception):
 class Input:
     path: Path  # the schema file
     module: str  # dotted module name relative to the schema root
+    parts: tuple[str, ...]  # its folder names and file stem, each a module name
     display: str  # how diagnostics name the file
     banner_name: str  # how the generated banner names the file
 
@@ -70,6 +71,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Input]
             Input(
                 resolved,
                 ".".join(relative.parts),
+                relative.parts,
                 str(shown),
                 "/".join((root.name, *resolved.relative_to(root).parts)),
             )
@@ -81,11 +83,12 @@ def _module_name_problems(inputs: list[Input]) -> list[Diagnostic]:
     problems = []
     by_module: dict[str, Input] = {}
     for item in inputs:
-        parts = item.module.split(".")
-        for part in parts:
+        # judged part by part: a dot in a stem or folder name ('a.b.yaml') must not
+        # silently make a sub-package
+        for index, part in enumerate(item.parts):
             reason = identifier_problem(part)
             if reason or part == RUNTIME_MODULE:
-                what = "file name" if part == parts[-1] else "folder name"
+                what = "file name" if index == len(item.parts) - 1 else "folder name"
                 problems.append(
                     Diagnostic(
                         item.display,
@@ -295,6 +298,7 @@ def load(path: str | os.PathLike[str]) -> ModuleModel:
         inputs[file] = Input(
             file,
             ".".join(relative.with_suffix("").parts),
+            relative.with_suffix("").parts,
             str(path) if file == target else _show(file),
             "/".join((root.name, *relative.parts)),
         )
