@@ -475,6 +475,32 @@ def test_reserved_name_of_builtins(tmp_path: Path, name: str) -> None:
     assert f"shadow the builtin type '{name}'" in field.message
 
 
+def test_reserved_name_of_the_future_import(tmp_path: Path) -> None:
+    """``from __future__ import annotations`` binds ``annotations`` in every module."""
+    text = """\
+    enums:
+      annotations: {values: [A]}
+    records:
+      annotations:
+        fields: {x: int8}
+    """
+    diagnostics = errors(tmp_path, text)
+    assert [d.code for d in diagnostics] == ["reserved-name"] * 2
+    enum, record = diagnostics
+    located(enum, text, "annotations:")
+    located(record, text, "annotations:", 2)
+    assert enum.message == (
+        "enum name 'annotations' would shadow the module-level name 'annotations' "
+        "(from __future__ import annotations) that generated code uses"
+    )
+    assert record.message.startswith("record name 'annotations' would shadow")
+
+
+def test_a_field_may_be_named_annotations(generate: Generate) -> None:
+    ns = generate({"s.yaml": "records:\n  P:\n    fields: {annotations: int8}\n"})
+    assert ns.s.SharedP(annotations=3).annotations == 3
+
+
 @pytest.mark.parametrize("derived", ["PointData", "SharedPoint", "SharedPointArray"])
 def test_name_collision(tmp_path: Path, derived: str) -> None:
     text = f"""\

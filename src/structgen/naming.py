@@ -51,6 +51,11 @@ GENERATED_LOCALS = frozenset({"scratch", "raw", "data", "value", "self"})
 # ...and the one local that shares a scope with fields as parameters (__init__, set).
 SCRATCH_LOCAL = "scratch"
 
+# Public names every generated module binds at module level (``from __future__ import
+# annotations``); a record or enum of that name would rebind it. (Everything else a
+# module binds at its top level is private: ``_sg``, ``_ctypes``, ``__all__``, ...)
+MODULE_NAMES = frozenset({"annotations"})
+
 # IntEnum members with these names would hide Enum's own attributes.
 RESERVED_ENUM_MEMBERS = frozenset({"name", "value", "mro"})
 
@@ -61,6 +66,8 @@ def shadowed(name: str) -> str:
         return f"the builtin type '{name}'"
     if name in SHADOWED_BUILTINS:
         return f"the builtin '{name}'"
+    if name in MODULE_NAMES:
+        return f"the module-level name '{name}' (from __future__ import {name})"
     return f"the name '{name}'"
 
 

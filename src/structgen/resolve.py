@@ -134,7 +134,11 @@ class _Resolver:
                         f"{what} name '{name}' {problem}",
                         key=True,
                     )
-                elif name in naming.SHADOWED_BUILTINS | naming.GENERATED_LOCALS:
+                elif name in (
+                    naming.SHADOWED_BUILTINS
+                    | naming.GENERATED_LOCALS
+                    | naming.MODULE_NAMES
+                ):
                     self.error(
                         module,
                         path,
