@@ -133,16 +133,16 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
     def set(
         self,
         *,
-        balance: int | None = None,
-        transfers: int | None = None,
+        balance: int | _sg.Unset = _sg.UNSET,
+        transfers: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _AccountView.from_buffer_copy(self._obj)
-            if balance is not None:
+            if balance is not _sg.UNSET:
                 scratch.balance = balance
-            if transfers is not None:
+            if transfers is not _sg.UNSET:
                 scratch.transfers = transfers
             self._commit(scratch)
         finally:

@@ -185,22 +185,22 @@ class SharedQuad(_sg.SharedRecord[Quad, _QuadView, QuadData]):
     def set(
         self,
         *,
-        a: float | None = None,
-        b: float | None = None,
-        c: float | None = None,
-        d: float | None = None,
+        a: float | _sg.Unset = _sg.UNSET,
+        b: float | _sg.Unset = _sg.UNSET,
+        c: float | _sg.Unset = _sg.UNSET,
+        d: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _QuadView.from_buffer_copy(self._obj)
-            if a is not None:
+            if a is not _sg.UNSET:
                 scratch.a = _QUAD_A.check(a)
-            if b is not None:
+            if b is not _sg.UNSET:
                 scratch.b = _QUAD_B.check(b)
-            if c is not None:
+            if c is not _sg.UNSET:
                 scratch.c = _QUAD_C.check(c)
-            if d is not None:
+            if d is not _sg.UNSET:
                 scratch.d = _QUAD_D.check(d)
             self._commit(scratch)
         finally:

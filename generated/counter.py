@@ -133,16 +133,16 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
     def set(
         self,
         *,
-        count: int | None = None,
-        last_worker: int | None = None,
+        count: int | _sg.Unset = _sg.UNSET,
+        last_worker: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _CounterView.from_buffer_copy(self._obj)
-            if count is not None:
+            if count is not _sg.UNSET:
                 scratch.count = count
-            if last_worker is not None:
+            if last_worker is not _sg.UNSET:
                 scratch.last_worker = last_worker
             self._commit(scratch)
         finally:

@@ -85,7 +85,9 @@ class _JobView(_JobViewBase):
 
     @staticmethod
     def _to_data(raw: Job) -> JobData:
-        return _NEW_JOB_DATA(JobState(raw.state), raw.job_id, raw.payload, raw.taken_by)
+        return _NEW_JOB_DATA(
+            _JOB_STATE.read(raw.state), raw.job_id, raw.payload, raw.taken_by
+        )
 
     def _store(self, data: JobData) -> None:
         self.state = data.state
@@ -128,7 +130,7 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
         """What the slot holds now."""
         self._acquire()
         try:
-            return JobState(self._obj.state)
+            return _JOB_STATE.read(self._obj.state)
         finally:
             self._release()
 
@@ -194,22 +196,22 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
     def set(
         self,
         *,
-        state: JobState | int | None = None,
-        job_id: int | None = None,
-        payload: int | None = None,
-        taken_by: int | None = None,
+        state: JobState | int | _sg.Unset = _sg.UNSET,
+        job_id: int | _sg.Unset = _sg.UNSET,
+        payload: int | _sg.Unset = _sg.UNSET,
+        taken_by: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _JobView.from_buffer_copy(self._obj)
-            if state is not None:
+            if state is not _sg.UNSET:
                 scratch.state = state
-            if job_id is not None:
+            if job_id is not _sg.UNSET:
                 scratch.job_id = job_id
-            if payload is not None:
+            if payload is not _sg.UNSET:
                 scratch.payload = payload
-            if taken_by is not None:
+            if taken_by is not _sg.UNSET:
                 scratch.taken_by = taken_by
             self._commit(scratch)
         finally:

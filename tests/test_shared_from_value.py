@@ -139,10 +139,49 @@ def test_a_value_of_another_type_is_refused(m: ModuleType, make: Any) -> None:
         m.SharedPoint.from_value(make(m))
 
 
-def test_a_bad_lock_is_refused(m: ModuleType) -> None:
-    value = multiprocessing.RawValue(m.Point)
-    with pytest.raises(TypeError):
-        m.SharedPoint.from_value(value, lock=threading.Lock())
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda m: multiprocessing.RawValue(m.Point), id="RawValue"),
+        pytest.param(lambda m: multiprocessing.Value(m.Point), id="Value"),
+    ],
+)
+@pytest.mark.parametrize("lock", [threading.Lock(), "yes", 1])
+def test_a_bad_lock_is_refused(m: ModuleType, make: Any, lock: Any) -> None:
+    """Even beside a synchronized Value, whose own lock would be used."""
+    with pytest.raises(TypeError, match="lock must be"):
+        m.SharedPoint.from_value(make(m), lock=lock)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda m: m.Point(1.0, 2.0), id="Point()"),
+        pytest.param(
+            lambda m: m.Point.from_buffer(bytearray(ctypes.sizeof(m.Point))),
+            id="from_buffer",
+        ),
+    ],
+)
+def test_memory_of_one_process_is_refused(m: ModuleType, make: Any) -> None:
+    """A plain Structure would be copied into a child, never shared: refused."""
+    with pytest.raises(TypeError, match="not in shared memory"):
+        m.SharedPoint.from_value(make(m), lock=True)
+
+
+def test_zeroed_memory_of_an_enum_without_a_zero_member_names_the_field(
+    m: ModuleType,
+) -> None:
+    shared = m.SharedSprite.from_value(multiprocessing.RawValue(m.Sprite))
+    message = r"Sprite\.code holds 0, which is no member of Code \(ALPHA=7, BETA=9\)"
+    with pytest.raises(ValueError, match=message):
+        _ = shared.code
+    with pytest.raises(ValueError, match=message):
+        shared.snapshot()
+    with pytest.raises(ValueError, match=message), shared.update() as view:
+        _ = view.code
+    shared.set(code=m.Code.BETA)  # writing a member makes the record readable
+    assert shared.snapshot().code is m.Code.BETA
 
 
 def test_from_value_in_a_child_process(m: ModuleType) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -129,6 +129,51 @@ def test_multi_dimensional_arrays_are_live_in_a_view(sprite: Any) -> None:
         v.samples = [(1.0, 1.0)] * 7 + [(9.0, 9.0)]  # the whole array
         v.samples[0][0] += 1
     assert sprite.samples == ((2.0, 1.0),) + ((1.0, 1.0),) * 6 + ((9.0, 9.0),)
+
+
+def test_live_arrays_are_sequences_that_compare_by_value(
+    m: ModuleType, sprite: Any
+) -> None:
+    with sprite.update() as v:
+        assert isinstance(v.samples, Sequence) and isinstance(v.samples[3], Sequence)
+        assert v.samples[3] == (3.0, 3.0) and v.samples[3] != (3.0, 4.0)
+        assert v.samples[3] == [3.0, 3.0]  # any sequence of the same values
+        assert v.samples[3] != "ab" and v.samples[3] != 3.0
+        assert v.samples[2:4] == (v.samples[2], v.samples[3])
+        assert v.samples[2:4] == ((2.0, 2.0), (3.0, 3.0))
+        assert v.samples[::-1][0] == (7.0, 7.0)
+        assert (3.0, 3.0) in v.samples and v.samples.index((3.0, 3.0)) == 3
+        assert v.corners[1] is not None and v.corners == tuple(
+            m.PointData(float(i), float(i)) for i in range(4)
+        )
+        assert v.labels == ("a", "b", "c")
+        with pytest.raises(TypeError):
+            hash(v.samples)
+
+
+def test_a_live_array_or_record_can_be_written_to_another_field(
+    m: ModuleType, sprite: Any
+) -> None:
+    with sprite.update() as v:
+        v.samples[0] = v.samples[7]  # a live row, copied by value
+        v.samples[7][0] = -1.0  # the copy does not follow its source
+        v.corners[0] = v.corners[3]
+        v.anchor = v.origin  # a live view of the same record
+        v.labels = v.labels[::-1]
+    assert sprite.samples[0] == (7.0, 7.0) and sprite.samples[7] == (-1.0, 7.0)
+    assert sprite.corners[0] == m.PointData(3.0, 3.0)
+    assert sprite.anchor == sprite.origin == m.PointData(1.0, 2.0)
+    assert sprite.labels == ("c", "b", "a")
+
+
+def test_a_live_array_of_the_wrong_shape_is_refused(sprite: Any) -> None:
+    before = raw(sprite)
+    with sprite.update() as v:
+        with pytest.raises(ValueError, match=r"Sprite\.samples"):
+            v.samples[0] = v.samples  # 8 rows where 2 floats belong
+        with pytest.raises(TypeError, match=r"Sprite\.origin"):
+            v.origin = v.corners  # a live array is no Point
+    assert raw(sprite) == before
 
 
 def test_text_arrays_in_a_view(sprite: Any) -> None:
@@ -484,6 +529,17 @@ def test_snapshot_assign_set(m: ModuleType) -> None:
     assert point.snapshot() == m.PointData(3.0, 5.0)
     point.set(x=0.0, y=0.0)  # falsy values are written, not skipped
     assert point.snapshot() == m.PointData(0.0, 0.0)
+
+
+@pytest.mark.parametrize("field", ["x", "y"])
+def test_set_refuses_none_like_a_property_does(m: ModuleType, field: str) -> None:
+    point = m.SharedPoint(1.0, 2.0)
+    before = raw(point)
+    with pytest.raises(TypeError, match=rf"Point\.{field}"):
+        point.set(**{field: None})
+    with pytest.raises(TypeError, match=rf"Point\.{field}"):
+        setattr(point, field, None)
+    assert raw(point) == before
 
 
 def test_set_writes_falsy_values(m: ModuleType) -> None:

@@ -182,19 +182,19 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
     def set(
         self,
         *,
-        x: float | None = None,
-        y: float | None = None,
-        z: float | None = None,
+        x: float | _sg.Unset = _sg.UNSET,
+        y: float | _sg.Unset = _sg.UNSET,
+        z: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _Vec3View.from_buffer_copy(self._obj)
-            if x is not None:
+            if x is not _sg.UNSET:
                 scratch.x = x
-            if y is not None:
+            if y is not _sg.UNSET:
                 scratch.y = y
-            if z is not None:
+            if z is not _sg.UNSET:
                 scratch.z = z
             self._commit(scratch)
         finally:
@@ -288,7 +288,7 @@ class _ParticleView(_ParticleViewBase):
             _Vec3View._to_data(raw.velocity),
             raw.mass,
             _units._LengthView._to_data(raw.radius),
-            Phase(raw.phase),
+            _PARTICLE_PHASE.read(raw.phase),
             raw.alive,
             raw.id,
         )
@@ -408,7 +408,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def phase(self) -> Phase:
         self._acquire()
         try:
-            return Phase(self._obj.phase)
+            return _PARTICLE_PHASE.read(self._obj.phase)
         finally:
             self._release()
 
@@ -455,31 +455,31 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def set(
         self,
         *,
-        position: Vec3Data | None = None,
-        velocity: Vec3Data | None = None,
-        mass: float | None = None,
-        radius: _units.LengthData | None = None,
-        phase: Phase | int | None = None,
-        alive: bool | None = None,
-        id: int | None = None,
+        position: Vec3Data | _sg.Unset = _sg.UNSET,
+        velocity: Vec3Data | _sg.Unset = _sg.UNSET,
+        mass: float | _sg.Unset = _sg.UNSET,
+        radius: _units.LengthData | _sg.Unset = _sg.UNSET,
+        phase: Phase | int | _sg.Unset = _sg.UNSET,
+        alive: bool | _sg.Unset = _sg.UNSET,
+        id: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _ParticleView.from_buffer_copy(self._obj)
-            if position is not None:
+            if position is not _sg.UNSET:
                 scratch.position = position
-            if velocity is not None:
+            if velocity is not _sg.UNSET:
                 scratch.velocity = velocity
-            if mass is not None:
+            if mass is not _sg.UNSET:
                 scratch.mass = _PARTICLE_MASS.check(mass)
-            if radius is not None:
+            if radius is not _sg.UNSET:
                 scratch.radius = radius
-            if phase is not None:
+            if phase is not _sg.UNSET:
                 scratch.phase = phase
-            if alive is not None:
+            if alive is not _sg.UNSET:
                 scratch.alive = alive
-            if id is not None:
+            if id is not _sg.UNSET:
                 scratch.id = id
             self._commit(scratch)
         finally:
@@ -615,7 +615,7 @@ class _FrameView(_FrameViewBase):
             _FRAME_TITLE.read(raw.title),
             _FRAME_LABELS.read(raw.labels),
             _FRAME_CHECKSUM.read(raw.checksum),
-            Flags(raw.flags),
+            _FRAME_FLAGS.read(raw.flags),
             raw.tick,
             raw.dirty,
         )
@@ -810,7 +810,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def flags(self) -> Flags:
         self._acquire()
         try:
-            return Flags(self._obj.flags)
+            return _FRAME_FLAGS.read(self._obj.flags)
         finally:
             self._release()
 
@@ -857,43 +857,43 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def set(
         self,
         *,
-        number: int | None = None,
-        origin: _geometry.PointData | None = None,
-        corners: _typing.Sequence[_geometry.PointData] | None = None,
-        particles: _typing.Sequence[ParticleData] | None = None,
-        heat: _typing.Sequence[_typing.Sequence[float]] | None = None,
-        title: str | None = None,
-        labels: _typing.Sequence[str] | None = None,
-        checksum: bytes | None = None,
-        flags: Flags | int | None = None,
-        tick: int | None = None,
-        dirty: bool | None = None,
+        number: int | _sg.Unset = _sg.UNSET,
+        origin: _geometry.PointData | _sg.Unset = _sg.UNSET,
+        corners: _typing.Sequence[_geometry.PointData] | _sg.Unset = _sg.UNSET,
+        particles: _typing.Sequence[ParticleData] | _sg.Unset = _sg.UNSET,
+        heat: _typing.Sequence[_typing.Sequence[float]] | _sg.Unset = _sg.UNSET,
+        title: str | _sg.Unset = _sg.UNSET,
+        labels: _typing.Sequence[str] | _sg.Unset = _sg.UNSET,
+        checksum: bytes | _sg.Unset = _sg.UNSET,
+        flags: Flags | int | _sg.Unset = _sg.UNSET,
+        tick: int | _sg.Unset = _sg.UNSET,
+        dirty: bool | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _FrameView.from_buffer_copy(self._obj)
-            if number is not None:
+            if number is not _sg.UNSET:
                 scratch.number = number
-            if origin is not None:
+            if origin is not _sg.UNSET:
                 scratch.origin = origin
-            if corners is not None:
+            if corners is not _sg.UNSET:
                 scratch.corners = corners
-            if particles is not None:
+            if particles is not _sg.UNSET:
                 scratch.particles = particles
-            if heat is not None:
+            if heat is not _sg.UNSET:
                 scratch.heat = heat
-            if title is not None:
+            if title is not _sg.UNSET:
                 scratch.title = title
-            if labels is not None:
+            if labels is not _sg.UNSET:
                 scratch.labels = labels
-            if checksum is not None:
+            if checksum is not _sg.UNSET:
                 scratch.checksum = checksum
-            if flags is not None:
+            if flags is not _sg.UNSET:
                 scratch.flags = flags
-            if tick is not None:
+            if tick is not _sg.UNSET:
                 scratch.tick = tick
-            if dirty is not None:
+            if dirty is not _sg.UNSET:
                 scratch.dirty = dirty
             self._commit(scratch)
         finally:

@@ -714,7 +714,7 @@ class _Resolver:
             input_ann = f"{enum_ref} | int"
             struct_ann = "int"
             codec = f'_sg.enum_of("{label}", {enum_ref})'
-            read = f"{enum_ref}({{}})"
+            read = None  # the codec's read names the field when memory holds no member
         elif base.kind == "str":
             elem_ctype = f"_ctypes.c_char * {base.length}"
             value_ann = input_ann = live_ann = "str"

@@ -109,3 +109,7 @@ def across_modules() -> None:
     with scene.update() as v:
         v.sprite.origin.x = "a"  # E
         v.background = 1.5  # E
+
+
+def set_takes_no_none() -> None:
+    SharedPoint().set(x=None)  # E

@@ -84,7 +84,9 @@ class _TrickyView(_TrickyViewBase):
 
     @staticmethod
     def _to_data(raw: Tricky) -> TrickyData:
-        return _NEW_TRICKY_DATA(_TRICKY_PATH.read(raw.path), Quote(raw.quote))
+        return _NEW_TRICKY_DATA(
+            _TRICKY_PATH.read(raw.path), _TRICKY_QUOTE.read(raw.quote)
+        )
 
     def _store(self, data: TrickyData) -> None:
         self.path = data.path
@@ -140,7 +142,7 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
         """
         self._acquire()
         try:
-            return Quote(self._obj.quote)
+            return _TRICKY_QUOTE.read(self._obj.quote)
         finally:
             self._release()
 
@@ -155,16 +157,16 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
     def set(
         self,
         *,
-        path: str | None = None,
-        quote: Quote | int | None = None,
+        path: str | _sg.Unset = _sg.UNSET,
+        quote: Quote | int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _TrickyView.from_buffer_copy(self._obj)
-            if path is not None:
+            if path is not _sg.UNSET:
                 scratch.path = path
-            if quote is not None:
+            if quote is not _sg.UNSET:
                 scratch.quote = quote
             self._commit(scratch)
         finally:
@@ -273,13 +275,13 @@ class SharedPlain(_sg.SharedRecord[Plain, _PlainView, PlainData]):
     def set(
         self,
         *,
-        x: int | None = None,
+        x: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _PlainView.from_buffer_copy(self._obj)
-            if x is not None:
+            if x is not _sg.UNSET:
                 scratch.x = x
             self._commit(scratch)
         finally:

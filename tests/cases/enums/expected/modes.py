@@ -149,13 +149,13 @@ class _SettingsView(_SettingsViewBase):
     @staticmethod
     def _to_data(raw: Settings) -> SettingsData:
         return _NEW_SETTINGS_DATA(
-            Color(raw.color),
-            Level(raw.level),
-            Level(raw.chosen),
-            Offset(raw.offset),
-            Big(raw.big),
-            Port(raw.port),
-            Tiny(raw.tiny),
+            _SETTINGS_COLOR.read(raw.color),
+            _SETTINGS_LEVEL.read(raw.level),
+            _SETTINGS_CHOSEN.read(raw.chosen),
+            _SETTINGS_OFFSET.read(raw.offset),
+            _SETTINGS_BIG.read(raw.big),
+            _SETTINGS_PORT.read(raw.port),
+            _SETTINGS_TINY.read(raw.tiny),
             _SETTINGS_PALETTE.read(raw.palette),
             _SETTINGS_GRID.read(raw.grid),
         )
@@ -218,7 +218,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def color(self) -> Color:
         self._acquire()
         try:
-            return Color(self._obj.color)
+            return _SETTINGS_COLOR.read(self._obj.color)
         finally:
             self._release()
 
@@ -234,7 +234,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def level(self) -> Level:
         self._acquire()
         try:
-            return Level(self._obj.level)
+            return _SETTINGS_LEVEL.read(self._obj.level)
         finally:
             self._release()
 
@@ -250,7 +250,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def chosen(self) -> Level:
         self._acquire()
         try:
-            return Level(self._obj.chosen)
+            return _SETTINGS_CHOSEN.read(self._obj.chosen)
         finally:
             self._release()
 
@@ -267,7 +267,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
         """The zero member is the default."""
         self._acquire()
         try:
-            return Offset(self._obj.offset)
+            return _SETTINGS_OFFSET.read(self._obj.offset)
         finally:
             self._release()
 
@@ -283,7 +283,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def big(self) -> Big:
         self._acquire()
         try:
-            return Big(self._obj.big)
+            return _SETTINGS_BIG.read(self._obj.big)
         finally:
             self._release()
 
@@ -299,7 +299,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def port(self) -> Port:
         self._acquire()
         try:
-            return Port(self._obj.port)
+            return _SETTINGS_PORT.read(self._obj.port)
         finally:
             self._release()
 
@@ -315,7 +315,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def tiny(self) -> Tiny:
         self._acquire()
         try:
-            return Tiny(self._obj.tiny)
+            return _SETTINGS_TINY.read(self._obj.tiny)
         finally:
             self._release()
 
@@ -362,37 +362,37 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def set(
         self,
         *,
-        color: Color | int | None = None,
-        level: Level | int | None = None,
-        chosen: Level | int | None = None,
-        offset: Offset | int | None = None,
-        big: Big | int | None = None,
-        port: Port | int | None = None,
-        tiny: Tiny | int | None = None,
-        palette: _typing.Sequence[Color | int] | None = None,
-        grid: _typing.Sequence[_typing.Sequence[Level | int]] | None = None,
+        color: Color | int | _sg.Unset = _sg.UNSET,
+        level: Level | int | _sg.Unset = _sg.UNSET,
+        chosen: Level | int | _sg.Unset = _sg.UNSET,
+        offset: Offset | int | _sg.Unset = _sg.UNSET,
+        big: Big | int | _sg.Unset = _sg.UNSET,
+        port: Port | int | _sg.Unset = _sg.UNSET,
+        tiny: Tiny | int | _sg.Unset = _sg.UNSET,
+        palette: _typing.Sequence[Color | int] | _sg.Unset = _sg.UNSET,
+        grid: _typing.Sequence[_typing.Sequence[Level | int]] | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _SettingsView.from_buffer_copy(self._obj)
-            if color is not None:
+            if color is not _sg.UNSET:
                 scratch.color = color
-            if level is not None:
+            if level is not _sg.UNSET:
                 scratch.level = level
-            if chosen is not None:
+            if chosen is not _sg.UNSET:
                 scratch.chosen = chosen
-            if offset is not None:
+            if offset is not _sg.UNSET:
                 scratch.offset = offset
-            if big is not None:
+            if big is not _sg.UNSET:
                 scratch.big = big
-            if port is not None:
+            if port is not _sg.UNSET:
                 scratch.port = port
-            if tiny is not None:
+            if tiny is not _sg.UNSET:
                 scratch.tiny = tiny
-            if palette is not None:
+            if palette is not _sg.UNSET:
                 scratch.palette = palette
-            if grid is not None:
+            if grid is not _sg.UNSET:
                 scratch.grid = grid
             self._commit(scratch)
         finally:

@@ -94,7 +94,7 @@ class _SwitchView(_SwitchViewBase):
         return _NEW_SWITCH_DATA(
             raw.on,
             raw.off,
-            Answer(raw.yes),
+            _SWITCH_YES.read(raw.yes),
             raw.no,
             raw.y,
             raw.n,
@@ -182,7 +182,7 @@ class SharedSwitch(_sg.SharedRecord[Switch, _SwitchView, SwitchData]):
     def yes(self) -> Answer:
         self._acquire()
         try:
-            return Answer(self._obj.yes)
+            return _SWITCH_YES.read(self._obj.yes)
         finally:
             self._release()
 
@@ -261,31 +261,31 @@ class SharedSwitch(_sg.SharedRecord[Switch, _SwitchView, SwitchData]):
     def set(
         self,
         *,
-        on: bool | None = None,
-        off: bool | None = None,
-        yes: Answer | int | None = None,
-        no: int | None = None,
-        y: int | None = None,
-        n: int | None = None,
-        label: str | None = None,
+        on: bool | _sg.Unset = _sg.UNSET,
+        off: bool | _sg.Unset = _sg.UNSET,
+        yes: Answer | int | _sg.Unset = _sg.UNSET,
+        no: int | _sg.Unset = _sg.UNSET,
+        y: int | _sg.Unset = _sg.UNSET,
+        n: int | _sg.Unset = _sg.UNSET,
+        label: str | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _SwitchView.from_buffer_copy(self._obj)
-            if on is not None:
+            if on is not _sg.UNSET:
                 scratch.on = on
-            if off is not None:
+            if off is not _sg.UNSET:
                 scratch.off = off
-            if yes is not None:
+            if yes is not _sg.UNSET:
                 scratch.yes = yes
-            if no is not None:
+            if no is not _sg.UNSET:
                 scratch.no = no
-            if y is not None:
+            if y is not _sg.UNSET:
                 scratch.y = y
-            if n is not None:
+            if n is not _sg.UNSET:
                 scratch.n = n
-            if label is not None:
+            if label is not _sg.UNSET:
                 scratch.label = label
             self._commit(scratch)
         finally:

@@ -132,16 +132,16 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def set(
         self,
         *,
-        x: _units.LengthData | None = None,
-        y: _units.LengthData | None = None,
+        x: _units.LengthData | _sg.Unset = _sg.UNSET,
+        y: _units.LengthData | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _PointView.from_buffer_copy(self._obj)
-            if x is not None:
+            if x is not _sg.UNSET:
                 scratch.x = x
-            if y is not None:
+            if y is not _sg.UNSET:
                 scratch.y = y
             self._commit(scratch)
         finally:

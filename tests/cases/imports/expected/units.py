@@ -67,7 +67,7 @@ class _LengthView(_LengthViewBase):
 
     @staticmethod
     def _to_data(raw: Length) -> LengthData:
-        return _NEW_LENGTH_DATA(raw.value, Unit(raw.unit))
+        return _NEW_LENGTH_DATA(raw.value, _LENGTH_UNIT.read(raw.unit))
 
     def _store(self, data: LengthData) -> None:
         self.value = _LENGTH_VALUE.check(data.value)
@@ -121,7 +121,7 @@ class SharedLength(_sg.SharedRecord[Length, _LengthView, LengthData]):
     def unit(self) -> Unit:
         self._acquire()
         try:
-            return Unit(self._obj.unit)
+            return _LENGTH_UNIT.read(self._obj.unit)
         finally:
             self._release()
 
@@ -136,16 +136,16 @@ class SharedLength(_sg.SharedRecord[Length, _LengthView, LengthData]):
     def set(
         self,
         *,
-        value: float | None = None,
-        unit: Unit | int | None = None,
+        value: float | _sg.Unset = _sg.UNSET,
+        unit: Unit | int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _LengthView.from_buffer_copy(self._obj)
-            if value is not None:
+            if value is not _sg.UNSET:
                 scratch.value = _LENGTH_VALUE.check(value)
-            if unit is not None:
+            if unit is not _sg.UNSET:
                 scratch.unit = unit
             self._commit(scratch)
         finally:

@@ -151,16 +151,16 @@ class SharedVec2(_sg.SharedRecord[Vec2, _Vec2View, Vec2Data]):
     def set(
         self,
         *,
-        x: float | None = None,
-        y: float | None = None,
+        x: float | _sg.Unset = _sg.UNSET,
+        y: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _Vec2View.from_buffer_copy(self._obj)
-            if x is not None:
+            if x is not _sg.UNSET:
                 scratch.x = x
-            if y is not None:
+            if y is not _sg.UNSET:
                 scratch.y = y
             self._commit(scratch)
         finally:
@@ -289,16 +289,16 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
     def set(
         self,
         *,
-        low: Vec2Data | None = None,
-        high: Vec2Data | None = None,
+        low: Vec2Data | _sg.Unset = _sg.UNSET,
+        high: Vec2Data | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _BoxView.from_buffer_copy(self._obj)
-            if low is not None:
+            if low is not _sg.UNSET:
                 scratch.low = low
-            if high is not None:
+            if high is not _sg.UNSET:
                 scratch.high = high
             self._commit(scratch)
         finally:
@@ -672,43 +672,44 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def set(
         self,
         *,
-        id: int | None = None,
-        origin: Vec2Data | None = None,
-        corners: _typing.Sequence[Vec2Data] | None = None,
-        bounds: BoxData | None = None,
-        samples: _typing.Sequence[_typing.Sequence[float]] | None = None,
-        grid: _typing.Sequence[_typing.Sequence[_typing.Sequence[int]]] | None = None,
-        name: str | None = None,
-        labels: _typing.Sequence[str] | None = None,
-        tag: bytes | None = None,
-        blob: _typing.Sequence[bytes] | None = None,
-        visible: bool | None = None,
+        id: int | _sg.Unset = _sg.UNSET,
+        origin: Vec2Data | _sg.Unset = _sg.UNSET,
+        corners: _typing.Sequence[Vec2Data] | _sg.Unset = _sg.UNSET,
+        bounds: BoxData | _sg.Unset = _sg.UNSET,
+        samples: _typing.Sequence[_typing.Sequence[float]] | _sg.Unset = _sg.UNSET,
+        grid: _typing.Sequence[_typing.Sequence[_typing.Sequence[int]]]
+        | _sg.Unset = _sg.UNSET,
+        name: str | _sg.Unset = _sg.UNSET,
+        labels: _typing.Sequence[str] | _sg.Unset = _sg.UNSET,
+        tag: bytes | _sg.Unset = _sg.UNSET,
+        blob: _typing.Sequence[bytes] | _sg.Unset = _sg.UNSET,
+        visible: bool | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _SpriteView.from_buffer_copy(self._obj)
-            if id is not None:
+            if id is not _sg.UNSET:
                 scratch.id = id
-            if origin is not None:
+            if origin is not _sg.UNSET:
                 scratch.origin = origin
-            if corners is not None:
+            if corners is not _sg.UNSET:
                 scratch.corners = corners
-            if bounds is not None:
+            if bounds is not _sg.UNSET:
                 scratch.bounds = bounds
-            if samples is not None:
+            if samples is not _sg.UNSET:
                 scratch.samples = samples
-            if grid is not None:
+            if grid is not _sg.UNSET:
                 scratch.grid = grid
-            if name is not None:
+            if name is not _sg.UNSET:
                 scratch.name = name
-            if labels is not None:
+            if labels is not _sg.UNSET:
                 scratch.labels = labels
-            if tag is not None:
+            if tag is not _sg.UNSET:
                 scratch.tag = tag
-            if blob is not None:
+            if blob is not _sg.UNSET:
                 scratch.blob = blob
-            if visible is not None:
+            if visible is not _sg.UNSET:
                 scratch.visible = visible
             self._commit(scratch)
         finally:
@@ -863,19 +864,19 @@ class SharedPadded(_sg.SharedRecord[Padded, _PaddedView, PaddedData]):
     def set(
         self,
         *,
-        a: int | None = None,
-        b: int | None = None,
-        c: int | None = None,
+        a: int | _sg.Unset = _sg.UNSET,
+        b: int | _sg.Unset = _sg.UNSET,
+        c: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _PaddedView.from_buffer_copy(self._obj)
-            if a is not None:
+            if a is not _sg.UNSET:
                 scratch.a = a
-            if b is not None:
+            if b is not _sg.UNSET:
                 scratch.b = b
-            if c is not None:
+            if c is not _sg.UNSET:
                 scratch.c = c
             self._commit(scratch)
         finally:
@@ -1031,19 +1032,19 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
     def set(
         self,
         *,
-        a: int | None = None,
-        b: float | None = None,
-        c: PaddedData | None = None,
+        a: int | _sg.Unset = _sg.UNSET,
+        b: float | _sg.Unset = _sg.UNSET,
+        c: PaddedData | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _Pack2View.from_buffer_copy(self._obj)
-            if a is not None:
+            if a is not _sg.UNSET:
                 scratch.a = a
-            if b is not None:
+            if b is not _sg.UNSET:
                 scratch.b = _PACK2_B.check(b)
-            if c is not None:
+            if c is not _sg.UNSET:
                 scratch.c = c
             self._commit(scratch)
         finally:
@@ -1174,16 +1175,16 @@ class SharedPack16(_sg.SharedRecord[Pack16, _Pack16View, Pack16Data]):
     def set(
         self,
         *,
-        a: int | None = None,
-        b: int | None = None,
+        a: int | _sg.Unset = _sg.UNSET,
+        b: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _Pack16View.from_buffer_copy(self._obj)
-            if a is not None:
+            if a is not _sg.UNSET:
                 scratch.a = a
-            if b is not None:
+            if b is not _sg.UNSET:
                 scratch.b = b
             self._commit(scratch)
         finally:
@@ -1322,16 +1323,16 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     def set(
         self,
         *,
-        sprites: _typing.Sequence[SpriteData] | None = None,
-        boxes: _typing.Sequence[_typing.Sequence[BoxData]] | None = None,
+        sprites: _typing.Sequence[SpriteData] | _sg.Unset = _sg.UNSET,
+        boxes: _typing.Sequence[_typing.Sequence[BoxData]] | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _FramesView.from_buffer_copy(self._obj)
-            if sprites is not None:
+            if sprites is not _sg.UNSET:
                 scratch.sprites = sprites
-            if boxes is not None:
+            if boxes is not _sg.UNSET:
                 scratch.boxes = boxes
             self._commit(scratch)
         finally:

@@ -367,43 +367,43 @@ class SharedScalars(_sg.SharedRecord[Scalars, _ScalarsView, ScalarsData]):
     def set(
         self,
         *,
-        flag: bool | None = None,
-        i8: int | None = None,
-        i16: int | None = None,
-        i32: int | None = None,
-        i64: int | None = None,
-        u8: int | None = None,
-        u16: int | None = None,
-        u32: int | None = None,
-        u64: int | None = None,
-        f32: float | None = None,
-        f64: float | None = None,
+        flag: bool | _sg.Unset = _sg.UNSET,
+        i8: int | _sg.Unset = _sg.UNSET,
+        i16: int | _sg.Unset = _sg.UNSET,
+        i32: int | _sg.Unset = _sg.UNSET,
+        i64: int | _sg.Unset = _sg.UNSET,
+        u8: int | _sg.Unset = _sg.UNSET,
+        u16: int | _sg.Unset = _sg.UNSET,
+        u32: int | _sg.Unset = _sg.UNSET,
+        u64: int | _sg.Unset = _sg.UNSET,
+        f32: float | _sg.Unset = _sg.UNSET,
+        f64: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _ScalarsView.from_buffer_copy(self._obj)
-            if flag is not None:
+            if flag is not _sg.UNSET:
                 scratch.flag = flag
-            if i8 is not None:
+            if i8 is not _sg.UNSET:
                 scratch.i8 = i8
-            if i16 is not None:
+            if i16 is not _sg.UNSET:
                 scratch.i16 = i16
-            if i32 is not None:
+            if i32 is not _sg.UNSET:
                 scratch.i32 = i32
-            if i64 is not None:
+            if i64 is not _sg.UNSET:
                 scratch.i64 = i64
-            if u8 is not None:
+            if u8 is not _sg.UNSET:
                 scratch.u8 = u8
-            if u16 is not None:
+            if u16 is not _sg.UNSET:
                 scratch.u16 = u16
-            if u32 is not None:
+            if u32 is not _sg.UNSET:
                 scratch.u32 = u32
-            if u64 is not None:
+            if u64 is not _sg.UNSET:
                 scratch.u64 = u64
-            if f32 is not None:
+            if f32 is not _sg.UNSET:
                 scratch.f32 = f32
-            if f64 is not None:
+            if f64 is not _sg.UNSET:
                 scratch.f64 = _SCALARS_F64.check(f64)
             self._commit(scratch)
         finally:
@@ -843,52 +843,52 @@ class SharedLimits(_sg.SharedRecord[Limits, _LimitsView, LimitsData]):
     def set(
         self,
         *,
-        flag: bool | None = None,
-        i8: int | None = None,
-        i16: int | None = None,
-        i32: int | None = None,
-        i64: int | None = None,
-        u8: int | None = None,
-        u16: int | None = None,
-        u32: int | None = None,
-        u64: int | None = None,
-        f32: float | None = None,
-        f64: float | None = None,
-        whole: float | None = None,
-        nan: float | None = None,
-        inf: float | None = None,
+        flag: bool | _sg.Unset = _sg.UNSET,
+        i8: int | _sg.Unset = _sg.UNSET,
+        i16: int | _sg.Unset = _sg.UNSET,
+        i32: int | _sg.Unset = _sg.UNSET,
+        i64: int | _sg.Unset = _sg.UNSET,
+        u8: int | _sg.Unset = _sg.UNSET,
+        u16: int | _sg.Unset = _sg.UNSET,
+        u32: int | _sg.Unset = _sg.UNSET,
+        u64: int | _sg.Unset = _sg.UNSET,
+        f32: float | _sg.Unset = _sg.UNSET,
+        f64: float | _sg.Unset = _sg.UNSET,
+        whole: float | _sg.Unset = _sg.UNSET,
+        nan: float | _sg.Unset = _sg.UNSET,
+        inf: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _LimitsView.from_buffer_copy(self._obj)
-            if flag is not None:
+            if flag is not _sg.UNSET:
                 scratch.flag = flag
-            if i8 is not None:
+            if i8 is not _sg.UNSET:
                 scratch.i8 = i8
-            if i16 is not None:
+            if i16 is not _sg.UNSET:
                 scratch.i16 = i16
-            if i32 is not None:
+            if i32 is not _sg.UNSET:
                 scratch.i32 = i32
-            if i64 is not None:
+            if i64 is not _sg.UNSET:
                 scratch.i64 = i64
-            if u8 is not None:
+            if u8 is not _sg.UNSET:
                 scratch.u8 = u8
-            if u16 is not None:
+            if u16 is not _sg.UNSET:
                 scratch.u16 = u16
-            if u32 is not None:
+            if u32 is not _sg.UNSET:
                 scratch.u32 = u32
-            if u64 is not None:
+            if u64 is not _sg.UNSET:
                 scratch.u64 = u64
-            if f32 is not None:
+            if f32 is not _sg.UNSET:
                 scratch.f32 = f32
-            if f64 is not None:
+            if f64 is not _sg.UNSET:
                 scratch.f64 = _LIMITS_F64.check(f64)
-            if whole is not None:
+            if whole is not _sg.UNSET:
                 scratch.whole = _LIMITS_WHOLE.check(whole)
-            if nan is not None:
+            if nan is not _sg.UNSET:
                 scratch.nan = _LIMITS_NAN.check(nan)
-            if inf is not None:
+            if inf is not _sg.UNSET:
                 scratch.inf = inf
             self._commit(scratch)
         finally:
@@ -1551,79 +1551,79 @@ class SharedAliases(_sg.SharedRecord[Aliases, _AliasesView, AliasesData]):
     def set(
         self,
         *,
-        f_double: float | None = None,
-        f_float: float | None = None,
-        c_char_alias: int | None = None,
-        byte_alias: int | None = None,
-        c_bool: bool | None = None,
-        c_byte: int | None = None,
-        c_ubyte: int | None = None,
-        c_short: int | None = None,
-        c_ushort: int | None = None,
-        c_int: int | None = None,
-        c_uint: int | None = None,
-        c_longlong: int | None = None,
-        c_ulonglong: int | None = None,
-        c_float: float | None = None,
-        c_double: float | None = None,
-        c_int8: int | None = None,
-        c_int16: int | None = None,
-        c_int32: int | None = None,
-        c_int64: int | None = None,
-        c_uint8: int | None = None,
-        c_uint16: int | None = None,
-        c_uint32: int | None = None,
-        c_uint64: int | None = None,
+        f_double: float | _sg.Unset = _sg.UNSET,
+        f_float: float | _sg.Unset = _sg.UNSET,
+        c_char_alias: int | _sg.Unset = _sg.UNSET,
+        byte_alias: int | _sg.Unset = _sg.UNSET,
+        c_bool: bool | _sg.Unset = _sg.UNSET,
+        c_byte: int | _sg.Unset = _sg.UNSET,
+        c_ubyte: int | _sg.Unset = _sg.UNSET,
+        c_short: int | _sg.Unset = _sg.UNSET,
+        c_ushort: int | _sg.Unset = _sg.UNSET,
+        c_int: int | _sg.Unset = _sg.UNSET,
+        c_uint: int | _sg.Unset = _sg.UNSET,
+        c_longlong: int | _sg.Unset = _sg.UNSET,
+        c_ulonglong: int | _sg.Unset = _sg.UNSET,
+        c_float: float | _sg.Unset = _sg.UNSET,
+        c_double: float | _sg.Unset = _sg.UNSET,
+        c_int8: int | _sg.Unset = _sg.UNSET,
+        c_int16: int | _sg.Unset = _sg.UNSET,
+        c_int32: int | _sg.Unset = _sg.UNSET,
+        c_int64: int | _sg.Unset = _sg.UNSET,
+        c_uint8: int | _sg.Unset = _sg.UNSET,
+        c_uint16: int | _sg.Unset = _sg.UNSET,
+        c_uint32: int | _sg.Unset = _sg.UNSET,
+        c_uint64: int | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _AliasesView.from_buffer_copy(self._obj)
-            if f_double is not None:
+            if f_double is not _sg.UNSET:
                 scratch.f_double = _ALIASES_F_DOUBLE.check(f_double)
-            if f_float is not None:
+            if f_float is not _sg.UNSET:
                 scratch.f_float = f_float
-            if c_char_alias is not None:
+            if c_char_alias is not _sg.UNSET:
                 scratch.c_char_alias = c_char_alias
-            if byte_alias is not None:
+            if byte_alias is not _sg.UNSET:
                 scratch.byte_alias = byte_alias
-            if c_bool is not None:
+            if c_bool is not _sg.UNSET:
                 scratch.c_bool = c_bool
-            if c_byte is not None:
+            if c_byte is not _sg.UNSET:
                 scratch.c_byte = c_byte
-            if c_ubyte is not None:
+            if c_ubyte is not _sg.UNSET:
                 scratch.c_ubyte = c_ubyte
-            if c_short is not None:
+            if c_short is not _sg.UNSET:
                 scratch.c_short = c_short
-            if c_ushort is not None:
+            if c_ushort is not _sg.UNSET:
                 scratch.c_ushort = c_ushort
-            if c_int is not None:
+            if c_int is not _sg.UNSET:
                 scratch.c_int = c_int
-            if c_uint is not None:
+            if c_uint is not _sg.UNSET:
                 scratch.c_uint = c_uint
-            if c_longlong is not None:
+            if c_longlong is not _sg.UNSET:
                 scratch.c_longlong = c_longlong
-            if c_ulonglong is not None:
+            if c_ulonglong is not _sg.UNSET:
                 scratch.c_ulonglong = c_ulonglong
-            if c_float is not None:
+            if c_float is not _sg.UNSET:
                 scratch.c_float = c_float
-            if c_double is not None:
+            if c_double is not _sg.UNSET:
                 scratch.c_double = _ALIASES_C_DOUBLE.check(c_double)
-            if c_int8 is not None:
+            if c_int8 is not _sg.UNSET:
                 scratch.c_int8 = c_int8
-            if c_int16 is not None:
+            if c_int16 is not _sg.UNSET:
                 scratch.c_int16 = c_int16
-            if c_int32 is not None:
+            if c_int32 is not _sg.UNSET:
                 scratch.c_int32 = c_int32
-            if c_int64 is not None:
+            if c_int64 is not _sg.UNSET:
                 scratch.c_int64 = c_int64
-            if c_uint8 is not None:
+            if c_uint8 is not _sg.UNSET:
                 scratch.c_uint8 = c_uint8
-            if c_uint16 is not None:
+            if c_uint16 is not _sg.UNSET:
                 scratch.c_uint16 = c_uint16
-            if c_uint32 is not None:
+            if c_uint32 is not _sg.UNSET:
                 scratch.c_uint32 = c_uint32
-            if c_uint64 is not None:
+            if c_uint64 is not _sg.UNSET:
                 scratch.c_uint64 = c_uint64
             self._commit(scratch)
         finally:

@@ -14,13 +14,25 @@ import enum
 import math
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.heap
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Self,
+    TypeVar,
+    cast,
+    overload,
+)
 
 __all__ = [
+    "UNSET",
     "ArrayView",
     "Codec",
     "Context",
@@ -29,6 +41,7 @@ __all__ = [
     "RecordItems",
     "SharedRecord",
     "SharedRecordArray",
+    "Unset",
     "Update",
     "View",
 ]
@@ -229,7 +242,15 @@ class _Enum(Codec[E, E | int, E]):
         return int(value)
 
     def read(self, raw: Any) -> E:
-        return self.enum(raw)
+        try:
+            return self.enum(raw)
+        except ValueError:
+            names = ", ".join(f"{m.name}={m.value}" for m in self.enum)
+            raise ValueError(
+                f"{self.label} holds {raw}, which is no member of "
+                f"{self.enum.__name__} ({names}); was it written outside structgen, "
+                "or is it zeroed memory never assigned?"
+            ) from None
 
 
 class _Record(Codec[DataT, DataT, ViewT]):
@@ -244,6 +265,8 @@ class _Record(Codec[DataT, DataT, ViewT]):
 
     def check(self, value: object) -> ViewT:
         if type(value) is not self.data:
+            if type(value) is self.view:  # a live view of the same record: its bytes
+                return self.view.from_buffer_copy(value)
             raise self._type_error(value, f"a {self.data.__name__}")
         scratch = self.view()
         self.store(scratch, value)
@@ -256,8 +279,13 @@ class _Record(Codec[DataT, DataT, ViewT]):
         return self.view.from_buffer(raw)
 
 
-class ArrayView(Generic[L, In]):
-    """A fixed-length array inside ``update()``: reads are live, writes are checked."""
+class ArrayView(Sequence[L], Generic[L, In]):
+    """A fixed-length array inside ``update()``: reads are live, writes are checked.
+
+    It is a ``Sequence``, so it can be written to another field of its shape
+    (``v.samples[3] = v.samples[2]``) and compares equal to the values it holds
+    (``v.samples[3] == (0.5, 1.5)``).
+    """
 
     __slots__ = ("_item", "_raw")
 
@@ -276,7 +304,14 @@ class ArrayView(Generic[L, In]):
             raise IndexError(f"{self._item.label}: index {index} out of range({size})")
         return index % size
 
-    def __getitem__(self, index: int) -> L:
+    @overload
+    def __getitem__(self, index: int) -> L: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[L, ...]: ...
+    def __getitem__(self, index: int | slice) -> L | tuple[L, ...]:
+        if isinstance(index, slice):
+            live, raw = self._item.live, self._raw
+            return tuple([live(raw[i]) for i in range(*index.indices(len(raw)))])
         return self._item.live(self._raw[self._index(index)])
 
     def __setitem__(self, index: int, value: In) -> None:
@@ -287,8 +322,21 @@ class ArrayView(Generic[L, In]):
         live = self._item.live
         return (live(raw) for raw in self._raw)
 
+    def _values(self) -> list[Any]:
+        read = self._item.read
+        return [read(raw) for raw in self._raw]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArrayView):
+            return self._values() == other._values()
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return self._values() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # live, so mutable
+
     def __repr__(self) -> str:
-        return f"ArrayView({[self._item.read(raw) for raw in self._raw]!r})"
+        return f"ArrayView({self._values()!r})"
 
 
 class _Array(Codec[tuple[V, ...], Sequence[In], ArrayView[L, In]]):
@@ -383,6 +431,21 @@ class View:
         def from_buffer_copy(cls, source: Any, offset: int = 0) -> Self: ...
 
 
+class Unset(enum.Enum):
+    """The type of ``UNSET``, the default of ``set()``'s keywords: not given.
+
+    ``None`` would not do: ``p.set(x=None)`` must be refused like ``p.x = None``.
+    """
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+
 # -- fast values -----------------------------------------------------------------------
 
 T = TypeVar("T")
@@ -472,9 +535,21 @@ def _no_lock(*args: object) -> bool:
     return True
 
 
+def _check_lock(lock: object, owner: str) -> None:
+    allowed = (
+        bool | multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
+    )
+    if lock is not None and not isinstance(lock, allowed):
+        raise TypeError(
+            f"{owner}: lock must be True, False, None or a multiprocessing Lock or "
+            f"RLock, not {type(lock).__name__}"
+        )
+
+
 def _resolve_lock(
     lock: object, ctx: object, owner: str
 ) -> multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock | None:
+    _check_lock(lock, owner)
     if ctx is not None and not isinstance(ctx, multiprocessing.context.BaseContext):
         raise TypeError(f"{owner}: ctx must be a multiprocessing context or None")
     if lock is True or lock is None:
@@ -482,14 +557,7 @@ def _resolve_lock(
         return context.RLock()  # type: ignore[no-any-return]
     if lock is False:
         return None
-    if isinstance(
-        lock, multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
-    ):
-        return lock
-    raise TypeError(
-        f"{owner}: lock must be True, False, None or a multiprocessing Lock or RLock, "
-        f"not {type(lock).__name__}"
-    )
+    return lock  # type: ignore[return-value]  # checked above
 
 
 def _lock_functions(
@@ -725,16 +793,28 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         lock is used), or a ``RawValue``/``Value(..., lock=False)`` (guarded by
         ``lock``: False for none, True for a new RLock, or an existing lock).
         """
-        resolved: Any
-        if isinstance(value, multiprocessing.sharedctypes.SynchronizedBase):
-            obj, resolved = value.get_obj(), value.get_lock()
-        else:
-            obj, resolved = value, _resolve_lock(lock, None, cls.__name__)
+        _check_lock(lock, cls.__name__)
+        synchronized = isinstance(value, multiprocessing.sharedctypes.SynchronizedBase)
+        obj: Any = value.get_obj() if synchronized else value  # type: ignore[attr-defined]
         if type(obj) is not cls._struct:
             raise TypeError(
                 f"{cls.__name__}.from_value() needs a Value of {cls._struct.__name__}, "
                 f"not {type(obj).__name__}"
             )
+        # Value and RawValue memory comes from multiprocessing's shared heap; any other
+        # Structure belongs to one process and would be copied, never shared.
+        if not isinstance(
+            getattr(obj, "_wrapper", None), multiprocessing.heap.BufferWrapper
+        ):
+            raise TypeError(
+                f"{cls.__name__}.from_value() needs a multiprocessing Value or "
+                f"RawValue; this {type(obj).__name__} is not in shared memory"
+            )
+        resolved: Any = (
+            value.get_lock()  # type: ignore[attr-defined]
+            if synchronized
+            else _resolve_lock(lock, None, cls.__name__)
+        )
         shared = cls.__new__(cls)
         shared._attach(obj, resolved)
         return shared

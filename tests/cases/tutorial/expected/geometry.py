@@ -133,16 +133,16 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def set(
         self,
         *,
-        x: float | None = None,
-        y: float | None = None,
+        x: float | _sg.Unset = _sg.UNSET,
+        y: float | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _PointView.from_buffer_copy(self._obj)
-            if x is not None:
+            if x is not _sg.UNSET:
                 scratch.x = _POINT_X.check(x)
-            if y is not None:
+            if y is not _sg.UNSET:
                 scratch.y = _POINT_Y.check(y)
             self._commit(scratch)
         finally:

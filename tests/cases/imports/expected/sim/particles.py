@@ -93,7 +93,7 @@ class _ParticleView(_ParticleViewBase):
         return _NEW_PARTICLE_DATA(
             _geometry._PointView._to_data(raw.at),
             _PARTICLE_PATH.read(raw.path),
-            _units.Unit(raw.unit),
+            _PARTICLE_UNIT.read(raw.unit),
             _PARTICLE_UNITS.read(raw.units),
             _units._LengthView._to_data(raw.size),
         )
@@ -173,7 +173,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def unit(self) -> _units.Unit:
         self._acquire()
         try:
-            return _units.Unit(self._obj.unit)
+            return _PARTICLE_UNIT.read(self._obj.unit)
         finally:
             self._release()
 
@@ -220,25 +220,25 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def set(
         self,
         *,
-        at: _geometry.PointData | None = None,
-        path: _typing.Sequence[_geometry.PointData] | None = None,
-        unit: _units.Unit | int | None = None,
-        units: _typing.Sequence[_units.Unit | int] | None = None,
-        size: _units.LengthData | None = None,
+        at: _geometry.PointData | _sg.Unset = _sg.UNSET,
+        path: _typing.Sequence[_geometry.PointData] | _sg.Unset = _sg.UNSET,
+        unit: _units.Unit | int | _sg.Unset = _sg.UNSET,
+        units: _typing.Sequence[_units.Unit | int] | _sg.Unset = _sg.UNSET,
+        size: _units.LengthData | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _ParticleView.from_buffer_copy(self._obj)
-            if at is not None:
+            if at is not _sg.UNSET:
                 scratch.at = at
-            if path is not None:
+            if path is not _sg.UNSET:
                 scratch.path = path
-            if unit is not None:
+            if unit is not _sg.UNSET:
                 scratch.unit = unit
-            if units is not None:
+            if units is not _sg.UNSET:
                 scratch.units = units
-            if size is not None:
+            if size is not _sg.UNSET:
                 scratch.size = size
             self._commit(scratch)
         finally:

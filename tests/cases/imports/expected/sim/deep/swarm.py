@@ -171,19 +171,19 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def set(
         self,
         *,
-        leader: _sim_particles.ParticleData | None = None,
-        members: _typing.Sequence[_sim_particles.ParticleData] | None = None,
-        spread: _units.LengthData | None = None,
+        leader: _sim_particles.ParticleData | _sg.Unset = _sg.UNSET,
+        members: _typing.Sequence[_sim_particles.ParticleData] | _sg.Unset = _sg.UNSET,
+        spread: _units.LengthData | _sg.Unset = _sg.UNSET,
     ) -> None:
         """Write the given fields under one lock acquisition; all or nothing."""
         self._acquire()
         try:
             scratch = _SwarmView.from_buffer_copy(self._obj)
-            if leader is not None:
+            if leader is not _sg.UNSET:
                 scratch.leader = leader
-            if members is not None:
+            if members is not _sg.UNSET:
                 scratch.members = members
-            if spread is not None:
+            if spread is not _sg.UNSET:
                 scratch.spread = spread
             self._commit(scratch)
         finally:
