@@ -102,6 +102,7 @@ POINTER_SPELLINGS = [
     "c_char_p",
     "c_wchar_p",
     "c_void_p",
+    "c_voidp",  # ctypes' alias of c_void_p
     "py_object",
     "POINTER(Point)",
     "pointer",
@@ -252,6 +253,18 @@ def test_unknown_type_from_a_module_not_imported(tmp_path: Path) -> None:
         ("c_longdouble", "float64"),
         ("c_wchar", "uint32"),
         ("intptr_t", "int64"),
+        # C's own spellings, in several words
+        ("unsigned long", "uint64"),
+        ("long int", "int64"),
+        ("long unsigned int", "uint64"),
+        ("long long", "int64"),
+        ("unsigned long long", "uint64"),
+        ("unsigned int", "uint32"),
+        ("unsigned", "uint32"),
+        ("signed int", "int32"),
+        ("unsigned short", "uint16"),
+        ("short int", "int16"),
+        ("long double", "float64"),
     ],
 )
 def test_platform_sized_type(tmp_path: Path, spelling: str, instead: str) -> None:
@@ -273,7 +286,17 @@ def test_platform_sized_type(tmp_path: Path, spelling: str, instead: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "spelling", ["float64[[3]", "float64[3", "float64 x", "3float", "Point.", "a-b"]
+    "spelling",
+    [
+        "float64[[3]",
+        "float64[3",
+        "float64 x",
+        "3float",
+        "Point.",
+        "a-b",
+        "long long long",  # not C either
+        "short long",
+    ],
 )
 def test_invalid_type(tmp_path: Path, spelling: str) -> None:
     text = f"""\
@@ -286,6 +309,30 @@ def test_invalid_type(tmp_path: Path, spelling: str) -> None:
     located(d, text, f'"{spelling}"')
     assert f"'{spelling}' is not a type expression" in d.message
     assert "'str[16]'" in d.message
+
+
+@pytest.mark.parametrize(
+    ("spelling", "instead"), [("unsigned char", "uint8"), ("signed char", "int8")]
+)
+def test_invalid_type_c_char_words_say_what_to_write(
+    tmp_path: Path, spelling: str, instead: str
+) -> None:
+    text = f"""\
+    records:
+      P:
+        fields:
+          initial: {spelling}
+          many: {{type: "{spelling}[4]"}}
+    """
+    diagnostics = errors(tmp_path, text)
+    assert [d.code for d in diagnostics] == ["invalid-type"] * 2
+    located(diagnostics[0], text, spelling)
+    located(diagnostics[1], text, f'"{spelling}[4]"')
+    for d, field in zip(diagnostics, ["initial", "many"], strict=True):
+        assert d.message == (
+            f"field 'P.{field}': type '{spelling}' is C's name for a one-byte "
+            f"integer; use the fixed-width {instead}"
+        )
 
 
 def test_invalid_type_c_char_says_what_to_write(tmp_path: Path) -> None:

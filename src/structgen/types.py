@@ -109,6 +109,7 @@ POINTER_NAMES = frozenset(
         "c_char_p",
         "c_wchar_p",
         "c_void_p",
+        "c_voidp",  # ctypes' own alias of c_void_p
         "py_object",
         "pointer",
         "ptr",
@@ -123,6 +124,53 @@ POINTER_NAMES = frozenset(
 )
 
 TEXT_TYPES = ("str", "bytes")
+
+_C_WORDS = frozenset({"signed", "unsigned", "char", "short", "int", "long", "double"})
+
+
+def c_type_words(spelling: str) -> tuple[str, str] | None:
+    """``(code, message)`` for a C type spelled in keywords (``unsigned long``,
+    ``long long int``, ``long double``...), naming the fixed-width type to write."""
+    words = spelling.split()
+    if not words or any(w not in _C_WORDS for w in words):
+        return None
+    if len(words) == 1 and words[0] not in ("signed", "unsigned"):
+        return None  # `long`, `int`, `char`, `double`: the single-name tables judge
+    count = {w: words.count(w) for w in _C_WORDS}
+    if count["signed"] + count["unsigned"] > 1 or count["int"] > 1:
+        return None
+    u = "u" if count["unsigned"] else ""
+    other = len(words) - count["signed"] - count["unsigned"]
+    if count["double"]:
+        if len(words) != 2 or count["double"] != 1 or count["long"] != 1:
+            return None
+        instead = "float64"
+    elif count["char"]:
+        if count["char"] != 1 or other != 1:
+            return None
+        message = (
+            f"type '{spelling}' is C's name for a one-byte integer; "
+            f"use the fixed-width {u}int8"
+        )
+        return "invalid-type", message
+    elif count["short"]:
+        if count["short"] != 1 or count["long"]:
+            return None
+        instead = f"{u}int16"
+    elif count["long"] == 1:
+        instead = f"{u}int64 (or {u}int32, whichever width you mean)"
+    elif count["long"] == 2:
+        instead = f"{u}int64"
+    elif count["long"] == 0:
+        instead = f"{u}int32 or {u}int64"
+    else:
+        return None
+    message = (
+        f"type '{spelling}' has a different width on different platforms; "
+        f"use the fixed-width {instead}"
+    )
+    return "platform-sized-type", message
+
 
 MAX_ARRAY_ELEMENTS = 1 << 20  # per dimension
 MAX_TEXT_BYTES = 1 << 16
@@ -189,6 +237,9 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
     # name is in scope
     if text in TEXT_TYPES or (head not in known and pointer_reason(text) is not None):
         raise TypeProblem("pointer-field", text)
+    words = c_type_words(" ".join(head.split()))
+    if words is not None:
+        raise TypeProblem(*words)
     # spaces may surround brackets and dots (``str [16]``), not split a name
     compact = re.sub(r"\s*([\[\].])\s*", r"\1", text)
     match = _TYPE_RE.match(compact)
