@@ -626,6 +626,13 @@ def _float64_owners(struct: Any, field: str) -> list[str]:
     return sorted(owners)
 
 
+# What ctypes says when it refuses a value for a c_double field.
+_CTYPES_DOUBLE_ERRORS = (
+    "must be real number, not ",
+    "int too large to convert to float",
+)
+
+
 def _name_ctypes_error(
     error: BaseException, tb: TracebackType | None, struct: Any
 ) -> None:
@@ -639,15 +646,19 @@ def _name_ctypes_error(
     """
     if tb is None or tb.tb_next is not None or not error.args:
         return
+    message = str(error.args[0])
+    if not message.startswith(_CTYPES_DOUBLE_ERRORS):
+        return  # not ctypes refusing a double: someone else's error
     import dis
 
     for instruction in dis.get_instructions(tb.tb_frame.f_code):
         if instruction.offset == tb.tb_lasti:
             if instruction.opname == "STORE_ATTR":
                 field = str(instruction.argval)
-                owners = _float64_owners(struct, field) or [struct.__name__]
-                where = " or ".join(f"{owner}.{field}" for owner in owners)
-                error.args = (f"{where}: {error.args[0]}", *error.args[1:])
+                owners = _float64_owners(struct, field)
+                if owners:  # else a store to some other object's field
+                    where = " or ".join(f"{owner}.{field}" for owner in owners)
+                    error.args = (f"{where}: {message}", *error.args[1:])
             return
 
 

@@ -285,6 +285,29 @@ def test_refused_deep_writes_in_views_change_nothing(
     assert raw(target) == before
 
 
+def test_errors_of_other_objects_in_the_block_are_not_relabelled(m: ModuleType) -> None:
+    """Only ctypes refusing a float64 field of this record gets the field's name."""
+    import ctypes
+
+    class Other(ctypes.Structure):
+        _fields_ = [("x", ctypes.c_double), ("count", ctypes.c_int32)]
+
+    other = Other()
+    sprite = m.SharedSprite()
+    with pytest.raises(TypeError) as info, sprite.update():
+        other.count = "x"  # a field name of Sprite, but not a float64 one
+    assert "Sprite" not in str(info.value)
+    point = m.SharedPoint()
+    with pytest.raises(TypeError) as info, point.update():
+        raise TypeError("my own error")
+    assert str(info.value) == "my own error"
+    with (
+        pytest.raises(TypeError, match=r"^Point\.x: must be real number"),
+        point.update() as v,
+    ):
+        v.x = "x"
+
+
 def test_a_failed_write_caught_in_the_block_keeps_the_other_writes(
     m: ModuleType, sprite: Any
 ) -> None:
