@@ -511,6 +511,22 @@ def test_module_names_must_be_identifiers(tmp_path: Path, name: str) -> None:
     assert not (tmp_path / "generated").exists()
 
 
+def test_a_thousand_array_dimensions_are_one_diagnostic(tmp_path: Path) -> None:
+    spelling = "int8" + "[1]" * 1000
+    write(
+        tmp_path / "schemas",
+        {"a.yaml": f"records:\n  P:\n    fields:\n      x: {spelling}\n"},
+    )
+    for command in (["check", "schemas"], ["build", "schemas"]):
+        result = fails(run_structgen(*command, cwd=tmp_path), 1)
+        expected = (
+            f"schemas/a.yaml:4:10: error: field 'P.x': '{spelling[:40]}...' has 1,000 "
+            "array dimensions; at most 8 are allowed [array-dimensions]"
+        )
+        assert result.stderr.splitlines() == [expected, "1 error"]
+    assert not (tmp_path / "generated").exists()
+
+
 def test_a_dotted_file_given_by_name_is_refused(tmp_path: Path) -> None:
     write(tmp_path / "schemas", {"a.b.yaml": GEOMETRY})
     result = fails(run_structgen("build", "schemas/a.b.yaml", cwd=tmp_path), 1)

@@ -377,6 +377,49 @@ def test_array_size(tmp_path: Path, spelling: str, says: str) -> None:
     assert says in d.message
 
 
+@pytest.mark.parametrize(
+    ("spelling", "count"),
+    [("int8" + "[1]" * 9, 9), ("str[4]" + "[2]" * 9, 9), ("int8" + "[1]" * 1000, 1000)],
+)
+def test_array_dimensions(tmp_path: Path, spelling: str, count: int) -> None:
+    """Refused before anything recurses per dimension (1000 gave a RecursionError)."""
+    text = f"""\
+    records:
+      Grid:
+        fields:
+          cells: "{spelling}"
+    """
+    d = only(tmp_path, text, "array-dimensions")
+    located(d, text, f'"{spelling}"')
+    shown = spelling if len(spelling) <= 40 else spelling[:40] + "..."
+    assert d.message == (
+        f"field 'Grid.cells': '{shown}' has {count:,} array dimensions; "
+        "at most 8 are allowed"
+    )
+
+
+def test_eight_array_dimensions_are_allowed(generate: Generate) -> None:
+    ns = generate(
+        {
+            "grid.yaml": f"""\
+            records:
+              Grid:
+                fields:
+                  cells: int8{"[2]" * 8}
+                  names: str[3]{"[1]" * 8}
+            """
+        }
+    )
+    grid = ns.grid.SharedGrid()
+    with grid.update() as view:
+        view.cells[1][1][1][1][1][1][1][1] = 5
+    assert grid.cells[1][1][1][1][1][1][1][1] == 5
+    names: object = ""
+    for _ in range(8):
+        names = (names,)
+    assert grid.names == names
+
+
 def test_record_too_large(tmp_path: Path) -> None:
     """Each dimension is allowed, their product is gigabytes: refused, not allocated."""
     text = """\

@@ -173,6 +173,7 @@ def c_type_words(spelling: str) -> tuple[str, str] | None:
 
 
 MAX_ARRAY_ELEMENTS = 1 << 20  # per dimension
+MAX_DIMENSIONS = 8  # of one array; generated code nests once per dimension
 MAX_TEXT_BYTES = 1 << 16
 MAX_RECORD_BYTES = 1 << 24  # 16 MiB: a shared record, not a data set
 
@@ -250,8 +251,17 @@ def parse_type(spelling: str, known: list[str]) -> TypeExpr:
             "such as 'float64', 'str[16]' or 'Point[4]'",
         )
     base = match["base"]
+    sizes = _DIM_RE.findall(match["dims"])
+    count = len(sizes) - (1 if base in TEXT_TYPES else 0)  # str[N]: N is a length
+    if count > MAX_DIMENSIONS:  # before anything recurses or nests per dimension
+        shown = text if len(text) <= 40 else f"{text[:40]}..."
+        raise TypeProblem(
+            "array-dimensions",
+            f"'{shown}' has {count:,} array dimensions; at most {MAX_DIMENSIONS} "
+            "are allowed",
+        )
     dims: list[int] = []
-    for raw in _DIM_RE.findall(match["dims"]):
+    for raw in sizes:
         if not re.fullmatch(r"[+-]?\d+", raw):
             raise TypeProblem(
                 "array-size", f"array size '{raw}' in '{text}' must be a whole number"
