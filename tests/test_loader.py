@@ -16,7 +16,12 @@ import pytest
 from conftest import Generate, run_structgen
 
 from structgen import Diagnostic, SchemaError
-from structgen.loader import MAX_FILE_BYTES, Position, load_document
+from structgen.loader import (
+    MAX_EXPANDED_TEXT,
+    MAX_FILE_BYTES,
+    Position,
+    load_document,
+)
 
 LINE = re.compile(
     r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): error: .+ \[[a-z0-9-]+\]$"
@@ -213,6 +218,43 @@ def test_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
     line = cli_line(tmp_path, content)
     assert time.perf_counter() - started < 10  # includes starting Python
     assert line.endswith("[too-large]")
+
+
+def test_scalar_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
+    """Few nodes, but one long string aliased thousands of times: gigabytes of text."""
+    lines = [f'doc: &a "{"x" * 900_000}"', "records:"]
+    lines += [f"  R{i}: {{doc: *a, fields: {{x: int8}}}}" for i in range(3000)]
+    content = "\n".join(lines) + "\n"
+    assert len(content) < MAX_FILE_BYTES
+    started = time.perf_counter()
+    d = refused(tmp_path, content)
+    assert time.perf_counter() - started < 2
+    assert (d.line, d.column, d.code) == (3, 3, "too-large")  # the records mapping
+    assert d.message == (
+        f"document's aliases expand its text to more than {MAX_EXPANDED_TEXT:,} "
+        "characters (an alias bomb?); schemas must be small"
+    )
+    started = time.perf_counter()
+    line = cli_line(tmp_path, content)
+    assert time.perf_counter() - started < 10  # includes starting Python
+    assert line.startswith("s.yaml:3:3: error: document's aliases expand its text")
+    assert line.endswith("[too-large]")
+
+
+def test_aliases_of_long_text_within_the_limit_load(generate: Generate) -> None:
+    text = "a long shared doc " * 10_000  # 180 KB, used four times
+    ns = generate(
+        {
+            "s.yaml": f"""\
+            doc: &d "{text}"
+            records:
+              P: {{doc: *d, fields: &f {{x: int8, y: {{type: int8, doc: *d}}}}}}
+              Q: {{doc: *d, fields: *f}}
+            """
+        }
+    )
+    assert ns.s.__doc__.split() == text.split()  # wrapped, but all of it
+    assert ns.s.SharedQ(y=2).y == 2
 
 
 def test_an_alias_inside_its_own_anchor_is_refused(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from .errors import Diagnostic, SchemaError
 
 MAX_FILE_BYTES = 1 << 20  # a schema is hand-written; a megabyte is already absurd
 MAX_NODES = 200_000  # nodes visited, aliases expanded: stops "billion laughs" early
+MAX_EXPANDED_TEXT = 4 << 20  # characters of scalar text, aliases expanded
 MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
@@ -219,34 +220,49 @@ class _Converter:
 
 
 def _check_expanded_size(root: yaml.Node) -> None:
-    """Refuse a document whose aliases expand it beyond ``MAX_NODES``, before expanding.
+    """Refuse a document whose aliases expand it beyond ``MAX_NODES`` nodes or
+    ``MAX_EXPANDED_TEXT`` characters of scalar text, before expanding.
 
     An alias is the same node object appearing again, so the expanded size of each node
     is computed once (``10`` aliases of ``10`` aliases of ... cost nothing to measure).
+    A file without aliases is at most ``MAX_FILE_BYTES`` of text, far below the limit;
+    one long string aliased thousands of times (a doc each) is not.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}  # node id -> (nodes, characters)
 
-    def size(node: yaml.Node, depth: int) -> int:
+    def size(node: yaml.Node, depth: int) -> tuple[int, int]:
         known = sizes.get(id(node))
         if known is not None:
             return known
         if depth > MAX_DEPTH:  # also ends an alias that refers to its own anchor
             raise _TooBig(node, f"document is nested more than {MAX_DEPTH} levels deep")
-        total = 1
+        nodes, text = 1, 0
+        children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                total += size(key, depth + 1) + size(value, depth + 1)
+            children = [item for pair in node.value for item in pair]
         elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += size(item, depth + 1)
-        if total > MAX_NODES:
+            children = node.value
+        else:
+            text = len(node.value)
+        for child in children:
+            child_nodes, child_text = size(child, depth + 1)
+            nodes += child_nodes
+            text += child_text
+        if nodes > MAX_NODES:
             raise _TooBig(
                 node,
                 f"document expands to more than {MAX_NODES:,} nodes "
                 "(an alias bomb?); schemas must be small",
             )
-        sizes[id(node)] = total
-        return total
+        if text > MAX_EXPANDED_TEXT:
+            raise _TooBig(
+                node,
+                f"document's aliases expand its text to more than "
+                f"{MAX_EXPANDED_TEXT:,} characters (an alias bomb?); schemas must be "
+                "small",
+            )
+        sizes[id(node)] = nodes, text
+        return nodes, text
 
     size(root, 0)
 
