@@ -427,6 +427,31 @@ def test_stale_modules_are_reported_and_pruned_only_with_banner(project: Path) -
     assert "up to date" in final.stdout
 
 
+def test_building_some_files_reports_no_other_module_stale(project: Path) -> None:
+    """Only a build of whole folders knows which schemas are gone (as --prune)."""
+    ok(run_structgen("build", "schemas", cwd=project))
+    before = tree(project / "generated")
+    some = ok(run_structgen("build", "schemas/units.yaml", cwd=project))
+    assert "stale" not in some.stderr and "gone" not in some.stderr
+    assert some.stderr == ""
+    check = ok(run_structgen("build", "schemas/units.yaml", "--check", cwd=project))
+    assert "stale" not in check.stdout
+    assert check.stdout.endswith("up to date\n")
+    assert (
+        structgen.build(
+            [project / "schemas/units.yaml"], project / "generated", check=True
+        )
+        == []
+    )
+    assert tree(project / "generated") == before
+    # the folder alone still reports a module whose schema is gone
+    (project / "schemas/extra.yaml").write_text(GEOMETRY)
+    ok(run_structgen("build", "schemas", cwd=project))
+    (project / "schemas/extra.yaml").unlink()
+    stale = fails(run_structgen("build", "schemas", "--check", cwd=project), 1)
+    assert "generated/extra.py: stale" in stale.stdout
+
+
 def test_prune_removes_emptied_sub_packages(project: Path) -> None:
     ok(run_structgen("build", "schemas", cwd=project))
     shutil.rmtree(project / "schemas/sim")
@@ -597,6 +622,25 @@ def test_library_build(project: Path) -> None:
     assert structgen.build([str(schemas)], str(out), check=True) == [
         out / "geometry.py"
     ]
+
+
+def test_library_check_lists_stale_modules_as_the_cli_does(project: Path) -> None:
+    out = project / "generated"
+    structgen.build([project / "schemas"], out)
+    (project / "schemas/units.yaml").unlink()
+    (project / "schemas/sim/particles.yaml").write_text(GEOMETRY)
+    # missing or out of date first, then stale: the order --check prints them in
+    assert structgen.build([project / "schemas"], out, check=True) == [
+        out / "sim/particles.py",
+        out / "units.py",
+    ]
+    check = fails(run_structgen("build", "schemas", "--check", cwd=project), 1)
+    assert check.stdout.splitlines() == [
+        "generated/sim/particles.py: out of date",
+        "generated/units.py: stale (its schema is gone; `--prune` deletes it)",
+    ]
+    structgen.build([project / "schemas"], out, prune_stale=True)
+    assert structgen.build([project / "schemas"], out, check=True) == []
 
 
 def test_library_load(project: Path) -> None:

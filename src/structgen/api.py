@@ -193,9 +193,12 @@ def plan_build(
             if not folder.is_dir():
                 raise UsageError(f"output folder {out}: {folder} is not a folder")
             break
+    paths = list(paths)
     _root, inputs = discover(paths)
     models = compile_inputs(inputs)
-    return plan(out, render_files(models))
+    # a build of some files says nothing of the other modules: only whole folders do
+    whole_folders = all(Path(p).is_dir() for p in paths)
+    return plan(out, render_files(models), find_stale=whole_folders)
 
 
 def foreign_files_error(paths: list[Path], show: Callable[[Path], str]) -> SchemaError:
@@ -225,8 +228,10 @@ def build(
     """Build schemas into ``out_dir``.
 
     Returns the files written, or with ``check=True`` the files that are missing or
-    out of date (nothing is written). Raises SchemaError when any schema is invalid,
-    and then writes nothing.
+    out of date, then the stale ones (nothing is written), as ``structgen build
+    --check`` lists them. Stale modules, generated from schemas that are gone, are
+    found only when every path is a folder; ``prune_stale`` deletes them. Raises
+    SchemaError when any schema is invalid, and then writes nothing.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -234,7 +239,7 @@ def build(
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:
-        return result.changed
+        return [*result.changed, *result.stale]
     written = apply(result)
     if prune_stale:
         prune(result)

@@ -43,8 +43,12 @@ class Plan:
     contents: dict[Path, str] = field(default_factory=dict)
 
 
-def plan(out_dir: Path, files: dict[Path, str]) -> Plan:
-    """Compare ``files`` (relative path -> content) with what ``out_dir`` holds."""
+def plan(out_dir: Path, files: dict[Path, str], *, find_stale: bool = True) -> Plan:
+    """Compare ``files`` (relative path -> content) with what ``out_dir`` holds.
+
+    With ``find_stale``, other generated modules in ``out_dir`` are listed as stale;
+    only a build of whole schema folders knows that their schemas are gone.
+    """
     result = Plan(out_dir)
     for relative, content in sorted(files.items()):
         target = out_dir / relative
@@ -65,7 +69,7 @@ def plan(out_dir: Path, files: dict[Path, str]) -> Plan:
             result.foreign.append(target)
         else:
             result.changed.append(target)
-    if out_dir.is_dir():
+    if find_stale and out_dir.is_dir():
         wanted = {out_dir / r for r in files}
         for path in sorted(out_dir.rglob("*.py")):
             if path not in wanted and carries_banner(path):
