@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -77,11 +78,16 @@ def plan(out_dir: Path, files: dict[Path, str], *, find_stale: bool = True) -> P
     return result
 
 
+# ``tempfile.mkstemp``'s names: the prefix, 8 characters of its alphabet, the suffix.
+_TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY_RANDOM = re.compile(r"[a-z0-9_]{8}")
+
+
 def write_atomic(path: Path, content: str) -> None:
     """Write via a temporary file Python cannot import, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent
+        prefix=f".{path.stem}.", suffix=_TEMPORARY_SUFFIX, dir=path.parent
     )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -104,12 +110,38 @@ def apply(result: Plan) -> list[Path]:
 
 
 def _remove_leftover_temporaries(result: Plan) -> None:
-    """Delete the temporary files of a killed build: ``.<stem>.<random>.tmp`` beside a
-    file this build owns (empty or half-written ones included)."""
+    """Delete the temporary files of a killed build beside a file this build owns.
+
+    Only files that ``write_atomic`` could have made: named ``.<stem>.<8 random
+    characters>.tmp`` exactly, and holding structgen's banner, or a beginning of it (a
+    build killed before or while writing the first line leaves an empty or cut-short
+    file). A user's ``.b.important.tmp`` is neither and stays.
+    """
     for target in result.contents:
-        for leftover in target.parent.glob(f".{target.stem}.*.tmp"):
-            if leftover.is_file():
+        prefix = f".{target.stem}."
+        for leftover in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+            random_part = leftover.name[len(prefix) : -len(_TEMPORARY_SUFFIX)]
+            if (
+                _TEMPORARY_RANDOM.fullmatch(random_part)
+                and not leftover.is_symlink()
+                and leftover.is_file()
+                and _written_by_structgen(leftover)
+            ):
                 leftover.unlink(missing_ok=True)
+
+
+def _written_by_structgen(path: Path) -> bool:
+    """Whether ``path`` starts with structgen's banner line, or with a part of it."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.readline(4096)
+    except OSError:
+        return False
+    if has_banner(head):
+        return True
+    banner = BANNER.encode()
+    cut_short = b"\n" not in head and len(head) < 4096
+    return cut_short and (head.startswith(banner) or banner.startswith(head))
 
 
 def prune(result: Plan) -> list[Path]:
