@@ -571,8 +571,12 @@ def _lock_functions(
         return semlock.acquire, semlock.release
 
     def acquire(block: bool = True, timeout: float | None = None) -> bool:
-        # A second acquire of a plain Lock by its holder would wait forever.
+        # A second acquire of a plain Lock by its holder would wait forever. As far
+        # as this process knows, this thread holds it; but another process may have
+        # released it since (a plain Lock allows that), and then it is free.
         if semlock._is_mine():
+            if semlock.acquire(False):
+                return True
             raise RuntimeError(
                 f"{owner}: this thread already holds the record's Lock, which is not "
                 "reentrant; acquiring it again would deadlock (use lock=True for an "

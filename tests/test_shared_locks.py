@@ -566,3 +566,28 @@ def test_a_lock_still_busy_after_the_retries_is_waited_for(
     assert sg._acquire_contended(acquire, timeout) is True
     assert acquire.calls == [(False,)] * sg._SPINS + [wait]
     assert 10 <= sg._SPINS <= 10_000  # bounded: a few microseconds of retries
+
+
+def test_a_plain_lock_released_by_another_process_is_free_again(m: ModuleType) -> None:
+    """multiprocessing lets another process release a plain Lock; no false alarm."""
+    result = run_python(
+        """
+        import multiprocessing as mp
+        from sg_issue3 import shapes as m
+        ctx = mp.get_context("fork")
+        lock = ctx.Lock()
+        p = m.SharedPoint(1.0, 2.0, lock=lock)
+        lock.acquire()
+        child = ctx.Process(target=lock.release)
+        child.start()
+        child.join(20)
+        p.x = 5.0  # the lock is free: this thread takes it, though it took it before
+        with p.update() as v:
+            v.y = 6.0
+        print(p.snapshot(), lock.acquire(False))
+        lock.release()
+        """,
+        timeout=20,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "PointData(x=5.0, y=6.0) True"
