@@ -187,6 +187,8 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
 def plan_build(
     paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
 ) -> Plan:
+    if not os.fspath(out_dir):  # Path("") would be the working directory
+        raise UsageError("the output folder must not be empty (for this folder: -o .)")
     out = Path(out_dir)
     for folder in (out, *out.parents):  # the nearest part of it that exists
         if folder.exists() or folder.is_symlink():

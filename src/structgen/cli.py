@@ -107,8 +107,7 @@ def _build(args: argparse.Namespace) -> Exit:
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
         raise UsageError("--prune needs every PATH to be a folder")
-    out = Path(args.output)
-    result = plan_build(args.paths, out)
+    result = plan_build(args.paths, args.output)  # refuses an empty -o
     if result.foreign:
         raise foreign_files_error(result.foreign, _show)
     if args.check:
