@@ -59,8 +59,33 @@ else:
 class _AccountView(_AccountViewBase):
     """A `Account` in shared memory as `update()` yields it: writes checked."""
 
-    balance = _sg.checked(Account.balance, _ACCOUNT_BALANCE)
-    transfers = _sg.checked(Account.transfers, _ACCOUNT_TRANSFERS)
+    _raw_balance = Account.balance
+
+    @property
+    def balance(self) -> int:
+        return self._raw_balance
+
+    @balance.setter
+    def balance(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_balance = value
+        else:
+            self._raw_balance = _ACCOUNT_BALANCE.check(value)
+
+    _raw_transfers = Account.transfers
+
+    @property
+    def transfers(self) -> int:
+        return self._raw_transfers
+
+    @transfers.setter
+    def transfers(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_transfers = value
+        else:
+            self._raw_transfers = _ACCOUNT_TRANSFERS.check(value)
 
     @staticmethod
     def _to_data(raw: Account) -> AccountData:

@@ -59,8 +59,33 @@ else:
 class _CounterView(_CounterViewBase):
     """A `Counter` in shared memory as `update()` yields it: writes checked."""
 
-    count = _sg.checked(Counter.count, _COUNTER_COUNT)
-    last_worker = _sg.checked(Counter.last_worker, _COUNTER_LAST_WORKER)
+    _raw_count = Counter.count
+
+    @property
+    def count(self) -> int:
+        return self._raw_count
+
+    @count.setter
+    def count(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_count = value
+        else:
+            self._raw_count = _COUNTER_COUNT.check(value)
+
+    _raw_last_worker = Counter.last_worker
+
+    @property
+    def last_worker(self) -> int:
+        return self._raw_last_worker
+
+    @last_worker.setter
+    def last_worker(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_last_worker = value
+        else:
+            self._raw_last_worker = _COUNTER_LAST_WORKER.check(value)
 
     @staticmethod
     def _to_data(raw: Counter) -> CounterData:

@@ -79,9 +79,47 @@ class _JobView(_JobViewBase):
     """A `Job` in shared memory as `update()` yields it: writes checked."""
 
     state = _sg.checked(Job.state, _JOB_STATE)
-    job_id = _sg.checked(Job.job_id, _JOB_JOB_ID)
-    payload = _sg.checked(Job.payload, _JOB_PAYLOAD)
-    taken_by = _sg.checked(Job.taken_by, _JOB_TAKEN_BY)
+    _raw_job_id = Job.job_id
+
+    @property
+    def job_id(self) -> int:
+        return self._raw_job_id
+
+    @job_id.setter
+    def job_id(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_job_id = value
+        else:
+            self._raw_job_id = _JOB_JOB_ID.check(value)
+
+    _raw_payload = Job.payload
+
+    @property
+    def payload(self) -> int:
+        return self._raw_payload
+
+    @payload.setter
+    def payload(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_payload = value
+        else:
+            self._raw_payload = _JOB_PAYLOAD.check(value)
+
+    _raw_taken_by = Job.taken_by
+
+    @property
+    def taken_by(self) -> int:
+        return self._raw_taken_by
+
+    @taken_by.setter
+    def taken_by(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_taken_by = value
+        else:
+            self._raw_taken_by = _JOB_TAKEN_BY.check(value)
 
     @staticmethod
     def _to_data(raw: Job) -> JobData:

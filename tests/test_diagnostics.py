@@ -591,6 +591,35 @@ def test_a_field_may_be_named_annotations(generate: Generate) -> None:
     assert ns.s.SharedP(annotations=3).annotations == 3
 
 
+def test_reserved_name_of_a_builtin_that_views_call(tmp_path: Path) -> None:
+    """A view's int setter calls ``type()``: a record or enum must not hide it."""
+    text = """\
+    enums:
+      type: {values: [A]}
+    records:
+      type:
+        fields: {x: int8}
+    """
+    diagnostics = errors(tmp_path, text)
+    assert [d.code for d in diagnostics] == ["reserved-name"] * 2
+    enum, record = diagnostics
+    located(enum, text, "type:")
+    located(record, text, "type:", 2)
+    assert "would shadow the builtin 'type'" in enum.message
+    assert "would shadow the builtin 'type'" in record.message
+
+
+def test_a_field_may_be_named_type(generate: Generate) -> None:
+    ns = generate({"s.yaml": "records:\n  P:\n    fields: {type: int8, n: int32}\n"})
+    shared = ns.s.SharedP(type=3)
+    with shared.update() as view:
+        view.type += 1
+        view.n = 7
+    assert shared.snapshot() == ns.s.PData(type=4, n=7)
+    with pytest.raises(OverflowError, match=r"P\.type"), shared.update() as view:
+        view.type = 128
+
+
 @pytest.mark.parametrize("derived", ["PointData", "SharedPoint", "SharedPointArray"])
 def test_name_collision(tmp_path: Path, derived: str) -> None:
     text = f"""\

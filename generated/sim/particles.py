@@ -279,7 +279,19 @@ class _ParticleView(_ParticleViewBase):
     radius = _sg.checked(Particle.radius, _PARTICLE_RADIUS)
     phase = _sg.checked(Particle.phase, _PARTICLE_PHASE)
     alive = _sg.checked(Particle.alive, _PARTICLE_ALIVE)
-    id = _sg.checked(Particle.id, _PARTICLE_ID)
+    _raw_id = Particle.id
+
+    @property
+    def id(self) -> int:
+        return self._raw_id
+
+    @id.setter
+    def id(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 18446744073709551615:
+            self._raw_id = value
+        else:
+            self._raw_id = _PARTICLE_ID.check(value)
 
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:
@@ -592,7 +604,20 @@ else:
 class _FrameView(_FrameViewBase):
     """A `Frame` in shared memory as `update()` yields it: writes checked."""
 
-    number = _sg.checked(Frame.number, _FRAME_NUMBER)
+    _raw_number = Frame.number
+
+    @property
+    def number(self) -> int:
+        return self._raw_number
+
+    @number.setter
+    def number(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_number = value
+        else:
+            self._raw_number = _FRAME_NUMBER.check(value)
+
     origin = _sg.checked(Frame.origin, _FRAME_ORIGIN)
     corners = _sg.checked(Frame.corners, _FRAME_CORNERS)
     particles = _sg.checked(Frame.particles, _FRAME_PARTICLES)
@@ -601,7 +626,20 @@ class _FrameView(_FrameViewBase):
     labels = _sg.checked(Frame.labels, _FRAME_LABELS)
     checksum = _sg.checked(Frame.checksum, _FRAME_CHECKSUM)
     flags = _sg.checked(Frame.flags, _FRAME_FLAGS)
-    tick = _sg.checked(Frame.tick, _FRAME_TICK)
+    _raw_tick = Frame.tick
+
+    @property
+    def tick(self) -> int:
+        return self._raw_tick
+
+    @tick.setter
+    def tick(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_tick = value
+        else:
+            self._raw_tick = _FRAME_TICK.check(value)
+
     dirty = _sg.checked(Frame.dirty, _FRAME_DIRTY)
 
     @staticmethod

@@ -32,6 +32,10 @@ class FieldModel:
     read: str  # expression converting raw attribute ``{}`` to the value
     plain: bool  # raw ctypes read already gives the value (int, float, bool scalars)
     raw_in_view: bool  # ctypes alone guards writes inside update() (float64)
+    # int scalars: (low, high) checked in line by the view's setter, which stores
+    # through ``view_alias``, the same ctypes field under a private name
+    int_range: tuple[int, int] | None
+    view_alias: str
     size: int
     align: int
 

@@ -45,6 +45,10 @@ SHADOWED_BUILTINS = frozenset(
     }
 )
 
+# Builtins that generated methods call but whose names are never parameters there; only
+# a record or enum (a module global) of that name would shadow them.
+CALLED_BUILTINS = frozenset({"type"})
+
 # Local names of generated methods: a record or enum (a global read there) of the same
 # name would be hidden by them.
 GENERATED_LOCALS = frozenset({"scratch", "raw", "data", "value", "self"})
@@ -64,7 +68,7 @@ def shadowed(name: str) -> str:
     """How a message names the builtin or local ``name`` that would be shadowed."""
     if name in {"bool", "bytes", "float", "int", "str", "tuple", "object"}:
         return f"the builtin type '{name}'"
-    if name in SHADOWED_BUILTINS:
+    if name in SHADOWED_BUILTINS | CALLED_BUILTINS:
         return f"the builtin '{name}'"
     if name in MODULE_NAMES:
         return f"the module-level name '{name}' (from __future__ import {name})"

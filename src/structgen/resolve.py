@@ -136,6 +136,7 @@ class _Resolver:
                     )
                 elif name in (
                     naming.SHADOWED_BUILTINS
+                    | naming.CALLED_BUILTINS
                     | naming.GENERATED_LOCALS
                     | naming.MODULE_NAMES
                 ):
@@ -786,6 +787,10 @@ class _Resolver:
             and base.kind == "float"
             and base.scalar is not None
             and base.scalar.size == 8,
+            int_range=(base.scalar.min, base.scalar.max)
+            if plain and base.kind == "int" and base.scalar is not None
+            else None,
+            view_alias=f"_raw_{f.name}",
             size=layout_size,
             align=align,
         )

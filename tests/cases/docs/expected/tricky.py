@@ -222,7 +222,19 @@ else:
 class _PlainView(_PlainViewBase):
     """A `Plain` in shared memory as `update()` yields it: writes checked."""
 
-    x = _sg.checked(Plain.x, _PLAIN_X)
+    _raw_x = Plain.x
+
+    @property
+    def x(self) -> int:
+        return self._raw_x
+
+    @x.setter
+    def x(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_x = value
+        else:
+            self._raw_x = _PLAIN_X.check(value)
 
     @staticmethod
     def _to_data(raw: Plain) -> PlainData:

@@ -84,9 +84,48 @@ class _SwitchView(_SwitchViewBase):
     on = _sg.checked(Switch.on, _SWITCH_ON)
     off = _sg.checked(Switch.off, _SWITCH_OFF)
     yes = _sg.checked(Switch.yes, _SWITCH_YES)
-    no = _sg.checked(Switch.no, _SWITCH_NO)
-    y = _sg.checked(Switch.y, _SWITCH_Y)
-    n = _sg.checked(Switch.n, _SWITCH_N)
+    _raw_no = Switch.no
+
+    @property
+    def no(self) -> int:
+        return self._raw_no
+
+    @no.setter
+    def no(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_no = value
+        else:
+            self._raw_no = _SWITCH_NO.check(value)
+
+    _raw_y = Switch.y
+
+    @property
+    def y(self) -> int:
+        return self._raw_y
+
+    @y.setter
+    def y(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_y = value
+        else:
+            self._raw_y = _SWITCH_Y.check(value)
+
+    _raw_n = Switch.n
+
+    @property
+    def n(self) -> int:
+        return self._raw_n
+
+    @n.setter
+    def n(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_n = value
+        else:
+            self._raw_n = _SWITCH_N.check(value)
+
     label = _sg.checked(Switch.label, _SWITCH_LABEL)
 
     @staticmethod

@@ -403,7 +403,20 @@ else:
 class _SpriteView(_SpriteViewBase):
     """A `Sprite` in shared memory as `update()` yields it: writes checked."""
 
-    id = _sg.checked(Sprite.id, _SPRITE_ID)
+    _raw_id = Sprite.id
+
+    @property
+    def id(self) -> int:
+        return self._raw_id
+
+    @id.setter
+    def id(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_id = value
+        else:
+            self._raw_id = _SPRITE_ID.check(value)
+
     origin = _sg.checked(Sprite.origin, _SPRITE_ORIGIN)
     corners = _sg.checked(Sprite.corners, _SPRITE_CORNERS)
     bounds = _sg.checked(Sprite.bounds, _SPRITE_BOUNDS)
@@ -772,9 +785,47 @@ else:
 class _PaddedView(_PaddedViewBase):
     """A `Padded` in shared memory as `update()` yields it: writes checked."""
 
-    a = _sg.checked(Padded.a, _PADDED_A)
-    b = _sg.checked(Padded.b, _PADDED_B)
-    c = _sg.checked(Padded.c, _PADDED_C)
+    _raw_a = Padded.a
+
+    @property
+    def a(self) -> int:
+        return self._raw_a
+
+    @a.setter
+    def a(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_a = value
+        else:
+            self._raw_a = _PADDED_A.check(value)
+
+    _raw_b = Padded.b
+
+    @property
+    def b(self) -> int:
+        return self._raw_b
+
+    @b.setter
+    def b(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_b = value
+        else:
+            self._raw_b = _PADDED_B.check(value)
+
+    _raw_c = Padded.c
+
+    @property
+    def c(self) -> int:
+        return self._raw_c
+
+    @c.setter
+    def c(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -32768 <= value <= 32767:
+            self._raw_c = value
+        else:
+            self._raw_c = _PADDED_C.check(value)
 
     @staticmethod
     def _to_data(raw: Padded) -> PaddedData:
@@ -938,7 +989,20 @@ else:
 class _Pack2View(_Pack2ViewBase):
     """A `Pack2` in shared memory as `update()` yields it: writes checked."""
 
-    a = _sg.checked(Pack2.a, _PACK2_A)
+    _raw_a = Pack2.a
+
+    @property
+    def a(self) -> int:
+        return self._raw_a
+
+    @a.setter
+    def a(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_a = value
+        else:
+            self._raw_a = _PACK2_A.check(value)
+
     b: float
     c = _sg.checked(Pack2.c, _PACK2_C)
 
@@ -1103,8 +1167,33 @@ else:
 class _Pack16View(_Pack16ViewBase):
     """A `Pack16` in shared memory as `update()` yields it: writes checked."""
 
-    a = _sg.checked(Pack16.a, _PACK16_A)
-    b = _sg.checked(Pack16.b, _PACK16_B)
+    _raw_a = Pack16.a
+
+    @property
+    def a(self) -> int:
+        return self._raw_a
+
+    @a.setter
+    def a(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_a = value
+        else:
+            self._raw_a = _PACK16_A.check(value)
+
+    _raw_b = Pack16.b
+
+    @property
+    def b(self) -> int:
+        return self._raw_b
+
+    @b.setter
+    def b(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_b = value
+        else:
+            self._raw_b = _PACK16_B.check(value)
 
     @staticmethod
     def _to_data(raw: Pack16) -> Pack16Data:

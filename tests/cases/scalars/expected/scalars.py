@@ -102,14 +102,118 @@ class _ScalarsView(_ScalarsViewBase):
     """A `Scalars` in shared memory as `update()` yields it: writes checked."""
 
     flag = _sg.checked(Scalars.flag, _SCALARS_FLAG)
-    i8 = _sg.checked(Scalars.i8, _SCALARS_I8)
-    i16 = _sg.checked(Scalars.i16, _SCALARS_I16)
-    i32 = _sg.checked(Scalars.i32, _SCALARS_I32)
-    i64 = _sg.checked(Scalars.i64, _SCALARS_I64)
-    u8 = _sg.checked(Scalars.u8, _SCALARS_U8)
-    u16 = _sg.checked(Scalars.u16, _SCALARS_U16)
-    u32 = _sg.checked(Scalars.u32, _SCALARS_U32)
-    u64 = _sg.checked(Scalars.u64, _SCALARS_U64)
+    _raw_i8 = Scalars.i8
+
+    @property
+    def i8(self) -> int:
+        return self._raw_i8
+
+    @i8.setter
+    def i8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_i8 = value
+        else:
+            self._raw_i8 = _SCALARS_I8.check(value)
+
+    _raw_i16 = Scalars.i16
+
+    @property
+    def i16(self) -> int:
+        return self._raw_i16
+
+    @i16.setter
+    def i16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -32768 <= value <= 32767:
+            self._raw_i16 = value
+        else:
+            self._raw_i16 = _SCALARS_I16.check(value)
+
+    _raw_i32 = Scalars.i32
+
+    @property
+    def i32(self) -> int:
+        return self._raw_i32
+
+    @i32.setter
+    def i32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_i32 = value
+        else:
+            self._raw_i32 = _SCALARS_I32.check(value)
+
+    _raw_i64 = Scalars.i64
+
+    @property
+    def i64(self) -> int:
+        return self._raw_i64
+
+    @i64.setter
+    def i64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_i64 = value
+        else:
+            self._raw_i64 = _SCALARS_I64.check(value)
+
+    _raw_u8 = Scalars.u8
+
+    @property
+    def u8(self) -> int:
+        return self._raw_u8
+
+    @u8.setter
+    def u8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_u8 = value
+        else:
+            self._raw_u8 = _SCALARS_U8.check(value)
+
+    _raw_u16 = Scalars.u16
+
+    @property
+    def u16(self) -> int:
+        return self._raw_u16
+
+    @u16.setter
+    def u16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 65535:
+            self._raw_u16 = value
+        else:
+            self._raw_u16 = _SCALARS_U16.check(value)
+
+    _raw_u32 = Scalars.u32
+
+    @property
+    def u32(self) -> int:
+        return self._raw_u32
+
+    @u32.setter
+    def u32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_u32 = value
+        else:
+            self._raw_u32 = _SCALARS_U32.check(value)
+
+    _raw_u64 = Scalars.u64
+
+    @property
+    def u64(self) -> int:
+        return self._raw_u64
+
+    @u64.setter
+    def u64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 18446744073709551615:
+            self._raw_u64 = value
+        else:
+            self._raw_u64 = _SCALARS_U64.check(value)
+
     f32 = _sg.checked(Scalars.f32, _SCALARS_F32)
     f64: float
 
@@ -511,14 +615,118 @@ class _LimitsView(_LimitsViewBase):
     """A `Limits` in shared memory as `update()` yields it: writes checked."""
 
     flag = _sg.checked(Limits.flag, _LIMITS_FLAG)
-    i8 = _sg.checked(Limits.i8, _LIMITS_I8)
-    i16 = _sg.checked(Limits.i16, _LIMITS_I16)
-    i32 = _sg.checked(Limits.i32, _LIMITS_I32)
-    i64 = _sg.checked(Limits.i64, _LIMITS_I64)
-    u8 = _sg.checked(Limits.u8, _LIMITS_U8)
-    u16 = _sg.checked(Limits.u16, _LIMITS_U16)
-    u32 = _sg.checked(Limits.u32, _LIMITS_U32)
-    u64 = _sg.checked(Limits.u64, _LIMITS_U64)
+    _raw_i8 = Limits.i8
+
+    @property
+    def i8(self) -> int:
+        return self._raw_i8
+
+    @i8.setter
+    def i8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_i8 = value
+        else:
+            self._raw_i8 = _LIMITS_I8.check(value)
+
+    _raw_i16 = Limits.i16
+
+    @property
+    def i16(self) -> int:
+        return self._raw_i16
+
+    @i16.setter
+    def i16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -32768 <= value <= 32767:
+            self._raw_i16 = value
+        else:
+            self._raw_i16 = _LIMITS_I16.check(value)
+
+    _raw_i32 = Limits.i32
+
+    @property
+    def i32(self) -> int:
+        return self._raw_i32
+
+    @i32.setter
+    def i32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_i32 = value
+        else:
+            self._raw_i32 = _LIMITS_I32.check(value)
+
+    _raw_i64 = Limits.i64
+
+    @property
+    def i64(self) -> int:
+        return self._raw_i64
+
+    @i64.setter
+    def i64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_i64 = value
+        else:
+            self._raw_i64 = _LIMITS_I64.check(value)
+
+    _raw_u8 = Limits.u8
+
+    @property
+    def u8(self) -> int:
+        return self._raw_u8
+
+    @u8.setter
+    def u8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_u8 = value
+        else:
+            self._raw_u8 = _LIMITS_U8.check(value)
+
+    _raw_u16 = Limits.u16
+
+    @property
+    def u16(self) -> int:
+        return self._raw_u16
+
+    @u16.setter
+    def u16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 65535:
+            self._raw_u16 = value
+        else:
+            self._raw_u16 = _LIMITS_U16.check(value)
+
+    _raw_u32 = Limits.u32
+
+    @property
+    def u32(self) -> int:
+        return self._raw_u32
+
+    @u32.setter
+    def u32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_u32 = value
+        else:
+            self._raw_u32 = _LIMITS_U32.check(value)
+
+    _raw_u64 = Limits.u64
+
+    @property
+    def u64(self) -> int:
+        return self._raw_u64
+
+    @u64.setter
+    def u64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 18446744073709551615:
+            self._raw_u64 = value
+        else:
+            self._raw_u64 = _LIMITS_U64.check(value)
+
     f32 = _sg.checked(Limits.f32, _LIMITS_F32)
     f64: float
     whole: float
@@ -1033,27 +1241,260 @@ class _AliasesView(_AliasesViewBase):
 
     f_double: float
     f_float = _sg.checked(Aliases.f_float, _ALIASES_F_FLOAT)
-    c_char_alias = _sg.checked(Aliases.c_char_alias, _ALIASES_C_CHAR_ALIAS)
-    byte_alias = _sg.checked(Aliases.byte_alias, _ALIASES_BYTE_ALIAS)
+    _raw_c_char_alias = Aliases.c_char_alias
+
+    @property
+    def c_char_alias(self) -> int:
+        return self._raw_c_char_alias
+
+    @c_char_alias.setter
+    def c_char_alias(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_c_char_alias = value
+        else:
+            self._raw_c_char_alias = _ALIASES_C_CHAR_ALIAS.check(value)
+
+    _raw_byte_alias = Aliases.byte_alias
+
+    @property
+    def byte_alias(self) -> int:
+        return self._raw_byte_alias
+
+    @byte_alias.setter
+    def byte_alias(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_byte_alias = value
+        else:
+            self._raw_byte_alias = _ALIASES_BYTE_ALIAS.check(value)
+
     c_bool = _sg.checked(Aliases.c_bool, _ALIASES_C_BOOL)
-    c_byte = _sg.checked(Aliases.c_byte, _ALIASES_C_BYTE)
-    c_ubyte = _sg.checked(Aliases.c_ubyte, _ALIASES_C_UBYTE)
-    c_short = _sg.checked(Aliases.c_short, _ALIASES_C_SHORT)
-    c_ushort = _sg.checked(Aliases.c_ushort, _ALIASES_C_USHORT)
-    c_int = _sg.checked(Aliases.c_int, _ALIASES_C_INT)
-    c_uint = _sg.checked(Aliases.c_uint, _ALIASES_C_UINT)
-    c_longlong = _sg.checked(Aliases.c_longlong, _ALIASES_C_LONGLONG)
-    c_ulonglong = _sg.checked(Aliases.c_ulonglong, _ALIASES_C_ULONGLONG)
+    _raw_c_byte = Aliases.c_byte
+
+    @property
+    def c_byte(self) -> int:
+        return self._raw_c_byte
+
+    @c_byte.setter
+    def c_byte(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_c_byte = value
+        else:
+            self._raw_c_byte = _ALIASES_C_BYTE.check(value)
+
+    _raw_c_ubyte = Aliases.c_ubyte
+
+    @property
+    def c_ubyte(self) -> int:
+        return self._raw_c_ubyte
+
+    @c_ubyte.setter
+    def c_ubyte(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_c_ubyte = value
+        else:
+            self._raw_c_ubyte = _ALIASES_C_UBYTE.check(value)
+
+    _raw_c_short = Aliases.c_short
+
+    @property
+    def c_short(self) -> int:
+        return self._raw_c_short
+
+    @c_short.setter
+    def c_short(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -32768 <= value <= 32767:
+            self._raw_c_short = value
+        else:
+            self._raw_c_short = _ALIASES_C_SHORT.check(value)
+
+    _raw_c_ushort = Aliases.c_ushort
+
+    @property
+    def c_ushort(self) -> int:
+        return self._raw_c_ushort
+
+    @c_ushort.setter
+    def c_ushort(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 65535:
+            self._raw_c_ushort = value
+        else:
+            self._raw_c_ushort = _ALIASES_C_USHORT.check(value)
+
+    _raw_c_int = Aliases.c_int
+
+    @property
+    def c_int(self) -> int:
+        return self._raw_c_int
+
+    @c_int.setter
+    def c_int(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_c_int = value
+        else:
+            self._raw_c_int = _ALIASES_C_INT.check(value)
+
+    _raw_c_uint = Aliases.c_uint
+
+    @property
+    def c_uint(self) -> int:
+        return self._raw_c_uint
+
+    @c_uint.setter
+    def c_uint(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_c_uint = value
+        else:
+            self._raw_c_uint = _ALIASES_C_UINT.check(value)
+
+    _raw_c_longlong = Aliases.c_longlong
+
+    @property
+    def c_longlong(self) -> int:
+        return self._raw_c_longlong
+
+    @c_longlong.setter
+    def c_longlong(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_c_longlong = value
+        else:
+            self._raw_c_longlong = _ALIASES_C_LONGLONG.check(value)
+
+    _raw_c_ulonglong = Aliases.c_ulonglong
+
+    @property
+    def c_ulonglong(self) -> int:
+        return self._raw_c_ulonglong
+
+    @c_ulonglong.setter
+    def c_ulonglong(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 18446744073709551615:
+            self._raw_c_ulonglong = value
+        else:
+            self._raw_c_ulonglong = _ALIASES_C_ULONGLONG.check(value)
+
     c_float = _sg.checked(Aliases.c_float, _ALIASES_C_FLOAT)
     c_double: float
-    c_int8 = _sg.checked(Aliases.c_int8, _ALIASES_C_INT8)
-    c_int16 = _sg.checked(Aliases.c_int16, _ALIASES_C_INT16)
-    c_int32 = _sg.checked(Aliases.c_int32, _ALIASES_C_INT32)
-    c_int64 = _sg.checked(Aliases.c_int64, _ALIASES_C_INT64)
-    c_uint8 = _sg.checked(Aliases.c_uint8, _ALIASES_C_UINT8)
-    c_uint16 = _sg.checked(Aliases.c_uint16, _ALIASES_C_UINT16)
-    c_uint32 = _sg.checked(Aliases.c_uint32, _ALIASES_C_UINT32)
-    c_uint64 = _sg.checked(Aliases.c_uint64, _ALIASES_C_UINT64)
+    _raw_c_int8 = Aliases.c_int8
+
+    @property
+    def c_int8(self) -> int:
+        return self._raw_c_int8
+
+    @c_int8.setter
+    def c_int8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -128 <= value <= 127:
+            self._raw_c_int8 = value
+        else:
+            self._raw_c_int8 = _ALIASES_C_INT8.check(value)
+
+    _raw_c_int16 = Aliases.c_int16
+
+    @property
+    def c_int16(self) -> int:
+        return self._raw_c_int16
+
+    @c_int16.setter
+    def c_int16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -32768 <= value <= 32767:
+            self._raw_c_int16 = value
+        else:
+            self._raw_c_int16 = _ALIASES_C_INT16.check(value)
+
+    _raw_c_int32 = Aliases.c_int32
+
+    @property
+    def c_int32(self) -> int:
+        return self._raw_c_int32
+
+    @c_int32.setter
+    def c_int32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -2147483648 <= value <= 2147483647:
+            self._raw_c_int32 = value
+        else:
+            self._raw_c_int32 = _ALIASES_C_INT32.check(value)
+
+    _raw_c_int64 = Aliases.c_int64
+
+    @property
+    def c_int64(self) -> int:
+        return self._raw_c_int64
+
+    @c_int64.setter
+    def c_int64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and -9223372036854775808 <= value <= 9223372036854775807:
+            self._raw_c_int64 = value
+        else:
+            self._raw_c_int64 = _ALIASES_C_INT64.check(value)
+
+    _raw_c_uint8 = Aliases.c_uint8
+
+    @property
+    def c_uint8(self) -> int:
+        return self._raw_c_uint8
+
+    @c_uint8.setter
+    def c_uint8(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 255:
+            self._raw_c_uint8 = value
+        else:
+            self._raw_c_uint8 = _ALIASES_C_UINT8.check(value)
+
+    _raw_c_uint16 = Aliases.c_uint16
+
+    @property
+    def c_uint16(self) -> int:
+        return self._raw_c_uint16
+
+    @c_uint16.setter
+    def c_uint16(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 65535:
+            self._raw_c_uint16 = value
+        else:
+            self._raw_c_uint16 = _ALIASES_C_UINT16.check(value)
+
+    _raw_c_uint32 = Aliases.c_uint32
+
+    @property
+    def c_uint32(self) -> int:
+        return self._raw_c_uint32
+
+    @c_uint32.setter
+    def c_uint32(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 4294967295:
+            self._raw_c_uint32 = value
+        else:
+            self._raw_c_uint32 = _ALIASES_C_UINT32.check(value)
+
+    _raw_c_uint64 = Aliases.c_uint64
+
+    @property
+    def c_uint64(self) -> int:
+        return self._raw_c_uint64
+
+    @c_uint64.setter
+    def c_uint64(self, value: int) -> None:
+        # the common case checked in line; the codec names the field otherwise
+        if type(value) is int and 0 <= value <= 18446744073709551615:
+            self._raw_c_uint64 = value
+        else:
+            self._raw_c_uint64 = _ALIASES_C_UINT64.check(value)
 
     @staticmethod
     def _to_data(raw: Aliases) -> AliasesData:
