@@ -106,6 +106,11 @@ def update_views() -> None:
         v.samples[3][1] = 0.5
         v.samples[3] = (0.5, 1.5)
         v.labels[0] = "label"
+        v.samples[0] = v.samples[7]  # a live array is a Sequence of its values
+        v.samples = v.samples[::-1]
+        v.labels = v.labels
+        equal: bool = v.samples[3] == (0.5, 1.5)
+        print(equal, sum(v.samples[3]), list(v.labels))
         total: float = v.samples[3][0] + v.corners[0].x
         size: int = len(v.corners) + len(v.samples[0])
         print(total, size)
