@@ -501,6 +501,24 @@ def test_the_same_update_object_entered_twice(sprite: Any) -> None:
     assert lock_is_free(sprite)
 
 
+class _Interrupted:
+    """Memory whose rollback copy is interrupted: a Ctrl-C just after the acquire."""
+
+    def tobytes(self) -> bytes:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("timed", [False, True])
+def test_update_interrupted_while_entering_lets_go_of_the_lock(
+    sprite: Any, timed: bool
+) -> None:
+    update = sprite.update(timeout=5) if timed else sprite.update()
+    update._memory = _Interrupted()  # the with statement never calls __exit__ now
+    with pytest.raises(KeyboardInterrupt), update:
+        pytest.fail("the block ran")
+    assert lock_is_free(sprite)
+
+
 def test_update_in_two_threads_is_serialised(sprite: Any) -> None:
     errors: list[BaseException] = []
 

@@ -695,14 +695,29 @@ class Update(Generic[ViewT]):
     def __enter__(self) -> ViewT:
         if not self._acquire(False):
             _acquire_contended(self._acquire)
-        if self._saved is not None:  # only its holder can be here: entered twice
-            self._refuse_reentry()
-        self._saved = self._memory.tobytes()
+        # _entered(), written out here: this is the hot path
+        try:
+            if self._saved is not None:  # only its holder can be here: entered twice
+                raise self._reentry_error()
+            self._saved = self._memory.tobytes()
+        except BaseException:  # not entered, so no __exit__: let go of the lock here
+            self._release()
+            raise
         return self._view
 
-    def _refuse_reentry(self) -> None:
-        self._release()
-        raise RuntimeError(
+    def _entered(self) -> ViewT:
+        """Save the rollback copy once the lock is held; release it if that fails."""
+        try:
+            if self._saved is not None:
+                raise self._reentry_error()
+            self._saved = self._memory.tobytes()
+        except BaseException:
+            self._release()
+            raise
+        return self._view
+
+    def _reentry_error(self) -> RuntimeError:
+        return RuntimeError(
             f"{self._owner}: this update() block is already open; call update() "
             "again for a nested block"
         )
@@ -737,10 +752,7 @@ class _TimedUpdate(Update[ViewT]):
                 f"{self._owner}: lock not acquired within {self._timeout} s "
                 "(is another process stuck holding it?)"
             )
-        if self._saved is not None:
-            self._refuse_reentry()
-        self._saved = self._memory.tobytes()
-        return self._view
+        return self._entered()
 
 
 def _rebuild(cls: type[SharedRecord[Any, Any, Any]], obj: Any, lock: Any) -> Any:
@@ -941,7 +953,11 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
             raise TimeoutError(
                 f"{type(array).__name__}: lock not acquired within {self._timeout} s"
             )
-        self._items = RecordItems(array)
+        try:
+            self._items = RecordItems(array)
+        except BaseException:  # not entered, so no __exit__: let go of the lock here
+            array._release()
+            raise
         return self._items
 
     def __exit__(
