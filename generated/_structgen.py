@@ -279,6 +279,21 @@ class _Record(Codec[DataT, DataT, ViewT]):
         return self.view.from_buffer(raw)
 
 
+def _equal(value: Any, other: Any) -> bool:
+    """Whether ``value`` (as a read gives it: arrays as tuples) equals ``other``, which
+    may be any sequence (a list, a live array) or a live record view."""
+    if isinstance(value, tuple):
+        if isinstance(other, ArrayView):
+            other = other._values()
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return False
+        return len(value) == len(other) and all(map(_equal, value, other))
+    to_data = getattr(type(other), "_to_data", None)  # a live view of a record
+    if to_data is not None and isinstance(other, ctypes.Structure):
+        other = to_data(other)
+    return bool(value == other)
+
+
 class ArrayView(Sequence[L], Generic[L, In]):
     """A fixed-length array inside ``update()``: reads are live, writes are checked.
 
@@ -322,16 +337,28 @@ class ArrayView(Sequence[L], Generic[L, In]):
         live = self._item.live
         return (live(raw) for raw in self._raw)
 
-    def _values(self) -> list[Any]:
+    def _values(self) -> tuple[Any, ...]:
         read = self._item.read
-        return [read(raw) for raw in self._raw]
+        return tuple([read(raw) for raw in self._raw])
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, ArrayView):
-            return self._values() == other._values()
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return self._values() == list(other)
+            return _equal(self._values(), other)
         return NotImplemented
+
+    # Sequence's own versions compare live items, which never equal a ...Data value.
+    def __contains__(self, value: object) -> bool:
+        return any(_equal(item, value) for item in self._values())
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        values = self._values()
+        for position in range(*slice(start, stop).indices(len(values))):
+            if _equal(values[position], value):
+                return position
+        raise ValueError(f"{self._item.label}: {value!r:.60} is not in the array")
+
+    def count(self, value: Any) -> int:
+        return sum(_equal(item, value) for item in self._values())
 
     __hash__ = None  # type: ignore[assignment]  # live, so mutable
 
@@ -587,6 +614,29 @@ def _lock_functions(
     return acquire, semlock.release
 
 
+# A wait longer than this (about 31 years) is a wait for ever: the semaphore itself
+# refuses deadlines that far away (OSError), and math.inf means "no limit" too.
+_LONGEST_WAIT = 1e9
+
+
+def _seconds(timeout: object, owner: str) -> float | None:
+    """``update(timeout=)`` checked at once, whether or not the lock is busy."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(
+            f"{owner}.update(): timeout must be a number of seconds or None, "
+            f"not {type(timeout).__name__}"
+        )
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int beyond any float
+        return None
+    if math.isnan(seconds):
+        raise ValueError(f"{owner}.update(): timeout must be a number, not nan")
+    return None if seconds > _LONGEST_WAIT else seconds
+
+
 # How often update() retries a lock that another process holds before it sleeps on it.
 # A sleeping waiter costs a system call on each side and a context switch, several
 # microseconds, while an update() block holds the lock for well under one: retrying
@@ -835,13 +885,15 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         ):
             raise TypeError(
                 f"{cls.__name__}.from_value() needs a multiprocessing Value or "
-                f"RawValue; this {type(obj).__name__} is not in shared memory"
+                f"RawValue; this {type(obj).__name__} is not one (memory of one "
+                "process, or an element of a shared array)"
             )
-        resolved: Any = (
-            value.get_lock()  # type: ignore[attr-defined]
-            if synchronized
-            else _resolve_lock(lock, None, cls.__name__)
-        )
+        resolved: Any
+        if synchronized:
+            resolved = value.get_lock()  # type: ignore[attr-defined]
+            _check_lock(resolved, f"{cls.__name__}.from_value(): the Value's own lock")
+        else:
+            resolved = _resolve_lock(lock, None, cls.__name__)
         shared = cls.__new__(cls)
         shared._attach(obj, resolved)
         return shared
@@ -859,9 +911,10 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         updater = self._updater
         if timeout is None and updater._saved is None:
             return updater
-        if timeout is not None:
-            return _TimedUpdate(self, timeout)
-        return Update(self)  # the ready one is in use: a nested block
+        seconds = _seconds(timeout, type(self).__name__)
+        if seconds is not None:
+            return _TimedUpdate(self, seconds)
+        return updater if updater._saved is None else Update(self)  # nested: a new one
 
     def snapshot(self) -> DataT:
         """Every field, read under one lock acquisition."""
@@ -1056,7 +1109,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
-        return _ArrayUpdate(self, timeout)
+        return _ArrayUpdate(self, _seconds(timeout, type(self).__name__))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.snapshot()!r})"

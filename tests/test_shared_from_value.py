@@ -165,8 +165,22 @@ def test_a_bad_lock_is_refused(m: ModuleType, make: Any, lock: Any) -> None:
 )
 def test_memory_of_one_process_is_refused(m: ModuleType, make: Any) -> None:
     """A plain Structure would be copied into a child, never shared: refused."""
-    with pytest.raises(TypeError, match="not in shared memory"):
+    with pytest.raises(TypeError, match="memory of one process"):
         m.SharedPoint.from_value(make(m), lock=True)
+
+
+def test_an_element_of_a_shared_array_is_refused(m: ModuleType) -> None:
+    """It is shared memory, but no Value of its own: a child could not be given it."""
+    element = multiprocessing.RawArray(m.Point, 2)[0]
+    with pytest.raises(TypeError, match="an element of a shared array"):
+        m.SharedPoint.from_value(element)
+
+
+def test_a_value_with_a_lock_of_threading_is_refused(m: ModuleType) -> None:
+    """multiprocessing.Value accepts any lock; a record needs a multiprocessing one."""
+    value = multiprocessing.Value(m.Point, lock=threading.Lock())
+    with pytest.raises(TypeError, match="the Value's own lock"):
+        m.SharedPoint.from_value(value)
 
 
 def test_zeroed_memory_of_an_enum_without_a_zero_member_names_the_field(

@@ -151,6 +151,25 @@ def test_live_arrays_are_sequences_that_compare_by_value(
             hash(v.samples)
 
 
+def test_live_arrays_compare_and_search_by_value_at_every_depth(
+    m: ModuleType, sprite: Any
+) -> None:
+    corner = m.PointData(2.0, 2.0)
+    with sprite.update() as v:
+        assert corner in v.corners and m.PointData(9.0, 9.0) not in v.corners
+        assert v.corners.index(corner) == 2 and v.corners.count(corner) == 1
+        assert v.corners.index(m.PointData(3.0, 3.0), 1, 4) == 3
+        with pytest.raises(ValueError, match=r"Sprite\.corners"):
+            v.corners.index(corner, 3)
+        assert v.corners == v.corners[:] and v.corners[0].x == 0.0
+        rows = [[float(r), float(r)] for r in range(8)]
+        assert v.samples == rows and v.samples == v.samples
+        rows[7][1] = 0.5
+        assert v.samples != rows and v.samples != rows[:7]
+        assert [7.0, 7.0] in v.samples and v.samples.count((1.0, 1.0)) == 1
+        assert v.labels.index("b") == 1 and "z" not in v.labels
+
+
 def test_a_live_array_or_record_can_be_written_to_another_field(
     m: ModuleType, sprite: Any
 ) -> None:
@@ -499,6 +518,30 @@ def test_the_same_update_object_entered_twice(sprite: Any) -> None:
         raise ValueError("again")
     assert sprite.count == 1
     assert lock_is_free(sprite)
+
+
+@pytest.mark.parametrize("bad", ["soon", [1], True, b"1"])
+@pytest.mark.parametrize("kind", ["record", "array"])
+def test_a_bad_timeout_is_refused_even_when_the_lock_is_free(
+    m: ModuleType, bad: Any, kind: str
+) -> None:
+    shared = m.SharedPoint() if kind == "record" else m.SharedPointArray(2)
+    with pytest.raises(TypeError, match="timeout must be a number"):
+        shared.update(timeout=bad)
+    with pytest.raises(ValueError, match="not nan"):
+        shared.update(timeout=float("nan"))
+    assert lock_is_free(shared)
+
+
+@pytest.mark.parametrize("kind", ["record", "array"])
+def test_an_endless_timeout_means_no_limit(m: ModuleType, kind: str) -> None:
+    shared = m.SharedPoint() if kind == "record" else m.SharedPointArray(2)
+    for endless in (float("inf"), 1e300, 10**400):
+        with shared.update(timeout=endless) as view:
+            target = view if kind == "record" else view[1]
+            target.x += 1
+    assert (shared.x if kind == "record" else shared[1].x) == 3.0
+    assert lock_is_free(shared)
 
 
 class _Interrupted:
