@@ -729,7 +729,7 @@ class RobustLock:
                 if index < count:
                     at = index * elem
                     data[at : at + elem] = undo[entry * elem : entry * elem + elem]
-        words[_W_JOURNAL] = 0
+        self.commit()
 
     def _register(self) -> None:
         """Find this process a slot in the table (serialised by the fcntl lock)."""
