@@ -456,12 +456,15 @@ def test_killed_waiter_breaks_nothing(shared: Callable[..., Shared]) -> None:
         end = time.monotonic() + 20
         while time.monotonic() < end:  # until the waiter has marked its slot
             users = read_lock_state(mem.state)["users"]
-            print(time.monotonic(), users, holder.poll(), waiter.poll())
             if any(u["pid"] == waiter.pid and u["waiting"] for u in users):
                 break
             time.sleep(0.01)
         else:
-            pytest.fail(f"the waiter never marked its slot waiting: {users}")
+            state = read_lock_state(mem.state)
+            pytest.fail(
+                f"the waiter never marked its slot waiting: {state}, "
+                f"holder {holder.poll()}, waiter {waiter.poll()}"
+            )
         kill(waiter)
         assert mem.lock.acquire(timeout=30)
         assert mem.words[:2].tolist() == [7, 1]  # the live holder finished, unrobbed
