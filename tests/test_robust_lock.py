@@ -92,7 +92,7 @@ elif action == "die-unstamped":  # take the semaphore, die before stamping
     os.kill(os.getpid(), signal.SIGKILL)
 elif action == "die-releasing":  # write the free stamp, die before posting
     lk.acquire()
-    lk._words[1] = (lk._next - 0x100) | (1 << 63)
+    lk._words[1] = next(lk.markers)
     say("ready")
     sys.stdin.readline()
     os.kill(os.getpid(), signal.SIGKILL)
