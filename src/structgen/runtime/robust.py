@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _mp: Any = importlib.import_module("_multiprocessing")
+_get_ident = threading.get_ident
 _SEMAPHORE = 1  # SemLock kind: a counting semaphore (any process may post it)
 
 # -- the state block (little-endian; offsets in bytes) --------------------------------
@@ -570,13 +571,13 @@ class RobustLock:
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take the lock (reentrant per thread). ``timeout``: seconds, None or inf or
         beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing)."""
-        tid = threading.get_ident()
+        tid = _get_ident()
         if self._tid == tid:
             self._depth += 1
             return True
         stamp = self.stamp
         if stamp and self._sem_acquire(False):
-            self._words[_W_OWNER] = stamp
+            self._words[1] = stamp  # OWNER_WORD (a literal: no global lookup)
             self._tid = tid
             self._depth = 1
             return True
@@ -584,7 +585,7 @@ class RobustLock:
 
     def release(self) -> None:
         """Release one level; the last one commits the journal and frees the lock."""
-        if self._tid != threading.get_ident():
+        if self._tid != _get_ident():
             raise RuntimeError(
                 "RobustLock.release(): this thread does not hold the lock"
             )
@@ -596,7 +597,7 @@ class RobustLock:
             self.commit()
         self._depth = 0
         self._tid = None
-        self._words[_W_OWNER] = next(self.markers)
+        self._words[1] = next(self.markers)  # OWNER_WORD
         self._sem_release()
 
     def raw_parts(self) -> tuple[Callable[..., bool], Callable[[], object], memoryview]:
