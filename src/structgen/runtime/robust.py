@@ -22,6 +22,7 @@ Parts:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib
 import itertools
@@ -836,11 +837,9 @@ class RobustLock:
             return
         self._slot = -1
         self.stamp = 0
-        try:
+        with contextlib.suppress(ValueError):  # the memory was unmapped already
             if self._words[_W_SLOTS + 2 * slot] == _IDENTITY:
                 self._words[_W_SLOTS + 2 * slot] = 0
-        except ValueError:  # the memory was unmapped already
-            pass
 
     def _forked(self) -> None:
         """In a forked child: no thread here holds the lock, and no slot is ours."""
@@ -940,7 +939,9 @@ class RobustLock:
             os.close(self._fd)
             self._fd = -1
         if self._mmap is not None:
-            self._mmap.close()
+            # views of lock.data still alive: the garbage collector unmaps it later
+            with contextlib.suppress(BufferError):
+                self._mmap.close()
             self._mmap = None
         self._sem = self._sem_acquire = self._sem_release = _closed
 
@@ -972,7 +973,10 @@ def _rebuild_anonymous(
 def read_lock_state(state: bytes | bytearray | memoryview) -> dict[str, Any]:
     """Decode a state block without trusting it: a ``ValueError`` that says what is
     wrong, or a dict (``holder_pid``/``holder_start`` are None when no stamp)."""
-    raw = bytes(state[:LOCK_BLOCK_SIZE])
+    try:
+        raw = bytes(memoryview(state).cast("B")[:LOCK_BLOCK_SIZE])
+    except TypeError:  # not C-contiguous
+        raise ValueError("lock state is not a contiguous buffer") from None
     if len(raw) < HEADER_SIZE:
         raise ValueError(
             f"lock state truncated: {len(raw)} bytes, the header alone is {HEADER_SIZE}"
