@@ -104,7 +104,7 @@ def runtime_files() -> dict[Path, str]:
     output root: the source files of ``structgen.runtime``, each with the banner line
     prepended and nothing else changed (they import only the standard library and each
     other, relatively)."""
-    package = importlib.resources.files("structgen.runtime")
+    package = importlib.resources.files("structgen") / "runtime"  # read, not imported
     return {
         Path(RUNTIME_MODULE, source.name): f"{BANNER}. Do not edit.\n"
         + source.read_text(encoding="utf-8")
