@@ -378,9 +378,13 @@ def test_with_statement_and_release_unheld(shared: Callable[..., Shared]) -> Non
 def test_timeout_semantics(shared: Callable[..., Shared]) -> None:
     mem = shared()
     lock = mem.lock
-    for bad, error in (("1", TypeError), (True, TypeError), (math.nan, ValueError)):
-        with pytest.raises(error):
-            lock.acquire(timeout=bad)  # type: ignore[arg-type]
+    for registered in (False, True):  # slow path, then fast path: checked at once
+        for bad, error in (("1", TypeError), (True, TypeError), (math.nan, ValueError)):
+            with pytest.raises(error):
+                lock.acquire(timeout=bad)  # type: ignore[arg-type]
+        if not registered:
+            with lock:
+                pass
     holder = mem.child("hold", 1.5)
     try:
         expect(holder, "ready")

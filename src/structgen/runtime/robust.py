@@ -571,7 +571,10 @@ class RobustLock:
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take the lock (reentrant per thread). ``timeout``: seconds, None or inf or
-        beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing)."""
+        beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing);
+        checked at once, whether or not the lock is free."""
+        if timeout is not None:
+            timeout = _deadline(timeout)
         tid = _get_ident()
         if self._tid == tid:
             self._depth += 1
@@ -637,8 +640,8 @@ class RobustLock:
         self._tid = tid
         self._depth = 1
 
-    def _acquire_slow(self, tid: int, block: bool, timeout: object) -> bool:
-        seconds = _deadline(timeout) if block else 0.0
+    def _acquire_slow(self, tid: int, block: bool, timeout: float | None) -> bool:
+        seconds = timeout if block else 0.0
         if not self.stamp:
             self._register()
             if self._sem_acquire(False):
