@@ -273,6 +273,7 @@ class RobustLock:
         "_state",
         "_tid",
         "_undo",
+        "_undo_head",
         "_words",
         "markers",
         "stamp",
@@ -300,6 +301,7 @@ class RobustLock:
     _state: memoryview
     _tid: int | None
     _undo: memoryview
+    _undo_head: memoryview
     _words: memoryview
 
     def __init__(self) -> None:  # use create(), open() or anonymous()
@@ -326,6 +328,7 @@ class RobustLock:
         self._undo = _bytes_view(undo, "undo")
         self._elem = elem_size
         self._count = len(self._data) // elem_size
+        self._undo_head = self._undo[: elem_size * self._count]
         self._sem = sem
         self._sem_acquire = sem.acquire
         self._sem_release = sem.release
@@ -867,9 +870,8 @@ class RobustLock:
             return
         if self._tid is None:
             raise RuntimeError("RobustLock.journal_all(): the lock is not held")
-        size = self._elem * self._count
-        self._undo[:size] = self._data
-        self._words[_W_JOURNAL] = _ALL << 32
+        self._undo_head[:] = self._data
+        self._words[2] = 0x1_0000_0000  # _W_JOURNAL := _ALL << 32 (literals: speed)
         self._journaled = True
 
     def journal_element(self, index: int) -> None:
@@ -896,7 +898,7 @@ class RobustLock:
 
     def commit(self) -> None:
         """Clear the dirty mark: the write is complete."""
-        self._words[_W_JOURNAL] = 0
+        self._words[2] = 0  # _W_JOURNAL
         self._journaled = False
         if self._logged:
             self._logged = set()
@@ -937,7 +939,7 @@ class RobustLock:
             if _CACHE.get(self._key) is self:
                 del _CACHE[self._key]
         self._leave_slot()
-        for view in (self._words, self._state, self._data, self._undo):
+        for view in (self._words, self._state, self._data, self._undo_head, self._undo):
             view.release()
         if self._fd >= 0:
             os.close(self._fd)
