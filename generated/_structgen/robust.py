@@ -950,6 +950,7 @@ class RobustLock:
                 self._mmap.close()
             self._mmap = None
         self._sem = self._sem_acquire = self._sem_release = _closed
+        self._anon = None  # (drops the semaphore object: multiprocessing unlinks it)
 
 
 def _closed(*args: object) -> bool:
