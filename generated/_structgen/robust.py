@@ -112,14 +112,18 @@ def _copies_size(elem_size: int, count: int) -> int:
 
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time in clock ticks) of ``pid``, or None if it is gone."""
+    """(state letter, start time in clock ticks) of ``pid``, or None if it is gone.
+
+    Anything else that goes wrong (no permission, an unexpected format) raises
+    ``OSError``: the caller must then not take the process for dead.
+    """
     try:
         fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except (FileNotFoundError, ProcessLookupError):
         return None
     try:
         raw = os.read(fd, 4096)
-    except OSError:
+    except ProcessLookupError:  # it went while we read
         return None
     finally:
         os.close(fd)
@@ -128,16 +132,20 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
     try:
         return fields[0].decode("ascii", "replace"), int(fields[19])
     except (IndexError, ValueError):
-        return None
+        raise OSError(f"/proc/{pid}/stat has an unexpected format") from None
 
 
 def pid_alive(pid: int, start: int) -> bool:
     """Whether process ``pid`` that started at ``start`` (low 32 bits of the clock
     ticks of /proc/<pid>/stat field 22) is still running: a reused pid, a zombie and a
-    vanished process are all dead."""
+    vanished process are all dead. When /proc cannot tell (no permission, an odd
+    format), the process is taken for alive: a live holder is never robbed."""
     if pid <= 0:
         return False
-    stat = _proc_stat(pid)
+    try:
+        stat = _proc_stat(pid)
+    except OSError:
+        return True
     if stat is None:
         return False
     state, ticks = stat
@@ -145,11 +153,24 @@ def pid_alive(pid: int, start: int) -> bool:
 
 
 def _self_identity() -> int:
-    """This process's identity word: pid | (start time low 32 bits) << 32."""
+    """This process's identity word: pid | (start time low 32 bits) << 32; 0 when
+    /proc cannot tell (then no lock is made or opened: see _need_proc)."""
     pid = os.getpid()
-    stat = _proc_stat(pid)
-    ticks = stat[1] if stat is not None else 0
-    return pid | (ticks & 0xFFFFFFFF) << 32
+    try:
+        stat = _proc_stat(pid)
+    except OSError:
+        return 0
+    if stat is None:
+        return 0
+    return pid | (stat[1] & 0xFFFFFFFF) << 32
+
+
+def _need_proc() -> None:
+    if not _IDENTITY:
+        raise OSError(
+            "RobustLock needs Linux's /proc/<pid>/stat to tell a dead holder from a "
+            "live one, and cannot read it here"
+        )
 
 
 def _identity_alive(identity: int) -> bool:
@@ -320,6 +341,7 @@ class RobustLock:
         sem: Any,
         fd: int,
     ) -> RobustLock:
+        _need_proc()
         self = object.__new__(cls)
         self._key = key
         self._state = _bytes_view(state, "state")[:LOCK_BLOCK_SIZE]
