@@ -24,6 +24,7 @@ import cProfile
 import os
 import pstats
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,7 +70,12 @@ def _default(rng: random.Random, scalar: str) -> Any:
     return rng.randint(0, 100)
 
 
-def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> str:
+def _schema(
+    rng: random.Random,
+    index: int,
+    catalog: list[dict[str, Any]],
+    records_per_file: int = RECORDS_PER_FILE,
+) -> str:
     """One schema file as YAML text; adds what it defines to ``catalog``."""
     module = catalog[index]["module"]
     imports = rng.sample(catalog[:index], k=min(index, rng.choice([0, 1, 2, 3])))
@@ -88,7 +94,7 @@ def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> st
     # how deeply each record in reach nests others: nesting stops at 2, so that arrays
     # of records of arrays of records stay a few KiB
     depth = {f"{o['module']}.{n}": d for o in imports for n, d in o["depth"].items()}
-    for r in range(RECORDS_PER_FILE):
+    for r in range(records_per_file):
         nestable = [n for n, d in depth.items() if d < 2]
         fields: dict[str, Any] = {}
         my_depth = 0
@@ -145,21 +151,27 @@ def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> st
     return yaml.safe_dump(document, sort_keys=False, width=88)
 
 
-def make_tree(root: Path, seed: int = SEED) -> list[Path]:
+def make_tree(
+    root: Path,
+    seed: int = SEED,
+    files: int = FILES,
+    records_per_file: int = RECORDS_PER_FILE,
+) -> list[Path]:
     """Write the benchmark's schema tree under ``root``; returns the files."""
     rng = random.Random(seed)
     catalog = []
-    for index in range(FILES):
+    for index in range(files):
         folder = FOLDERS[index % len(FOLDERS)]
         catalog.append({"path": f"{folder}s{index:03d}.yaml"})
         catalog[index]["module"] = f"{folder}s{index:03d}".replace("/", ".")
-    files = []
-    for index in range(FILES):
+    written = []
+    for index in range(files):
         path = root / catalog[index]["path"]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_schema(rng, index, catalog), encoding="utf-8")
-        files.append(path)
-    return files
+        text = _schema(rng, index, catalog, records_per_file)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
 
 
 # -- timing --------------------------------------------------------------------------
@@ -275,17 +287,138 @@ def profile_build(schemas: Path, work: Path) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
+# -- incremental builds (issue 12) -----------------------------------------------------
+
+INCREMENTAL_FILES = 30
+INCREMENTAL_RECORDS = 10  # a file: 300 records in all
+NO_CHANGE_GOAL = 5.0
+ONE_FILE_GOAL = 1.8
+
+
+def _cli(work: Path, *args: str) -> tuple[float, float]:
+    """Wall-clock and CPU time (user + system) of one ``structgen`` command in a fresh
+    process. CPU time suffers less from a busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "structgen", *args],
+        cwd=work,
+        check=True,
+        capture_output=True,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _import_graph(root: Path, files: list[Path]) -> dict[str, set[str]]:
+    """Each module, and the modules importing it, directly or not."""
+    imports = {
+        ".".join(p.relative_to(root).with_suffix("").parts): yaml.safe_load(
+            p.read_text(encoding="utf-8")
+        ).get("imports", [])
+        for p in files
+    }
+    importers: dict[str, set[str]] = {}
+    for module, targets in imports.items():
+        for target in targets:
+            importers.setdefault(target, set()).add(module)
+    reach: dict[str, set[str]] = {}
+    for module in imports:
+        seen: set[str] = set()
+        pending = [module]
+        while pending:
+            for other in importers.get(pending.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    pending.append(other)
+        reach[module] = seen
+    return reach
+
+
+def incremental(repeats: int) -> None:
+    """Fresh-process times of a full build, a rebuild and a ``--check`` with nothing
+    changed, and a rebuild after one schema file changed: a typical file (the median
+    number of modules importing it, directly or not) and the file most imported."""
+    with tempfile.TemporaryDirectory(prefix="structgen-bench-") as folder:
+        work = Path(folder)
+        root = work / "schemas"
+        files = make_tree(
+            root, files=INCREMENTAL_FILES, records_per_file=INCREMENTAL_RECORDS
+        )
+        reach = _import_graph(root, files)
+        by_reach = sorted(files, key=lambda p: (len(reach[_module(root, p)]), p))
+        picks = {"typical": by_reach[len(by_reach) // 2], "hub": by_reach[-1]}
+        originals = {name: path.read_text() for name, path in picks.items()}
+        _cli(work, "build", "schemas", "-o", "kept")
+        best: dict[str, tuple[float, float]] = {}
+
+        def keep(name: str, times: tuple[float, float]) -> None:
+            old = best.get(name, (float("inf"), float("inf")))
+            best[name] = (min(old[0], times[0]), min(old[1], times[1]))
+
+        for round_ in range(repeats):
+            shutil.rmtree(work / "fresh", ignore_errors=True)
+            keep("full", _cli(work, "build", "schemas", "-o", "fresh"))
+            keep("none", _cli(work, "build", "schemas", "-o", "kept"))
+            keep("check", _cli(work, "build", "schemas", "-o", "kept", "--check"))
+            for name, path in picks.items():
+                edit = f"doc: Edit {round_} of"
+                path.write_text(originals[name].replace("doc: Benchmark", edit))
+                keep(name, _cli(work, "build", "schemas", "-o", "kept"))
+                path.write_text(originals[name])
+                _cli(work, "build", "schemas", "-o", "kept")
+    print(
+        f"\nIncremental builds: {INCREMENTAL_FILES} files, "
+        f"{INCREMENTAL_FILES * INCREMENTAL_RECORDS} records; each a fresh process "
+        f"(`python -m structgen build`), best of {repeats} rounds, wall clock and "
+        "CPU time (user + system):"
+    )
+    rows = [("full", "full build, fresh output folder", None)]
+    rows += [
+        ("none", "rebuild, nothing changed", NO_CHANGE_GOAL),
+        ("check", "build --check, nothing changed", NO_CHANGE_GOAL),
+    ]
+    for name, path in picks.items():
+        module = _module(root, path)
+        label = f"rebuild, one file changed, {name} ({module}: +{len(reach[module])})"
+        rows.append((name, label, ONE_FILE_GOAL))
+    for name, label, goal in rows:
+        wall, cpu = best[name]
+        line = f"  {label:<50} {wall * 1000:7.1f} ms {cpu * 1000:7.1f} ms cpu"
+        if goal is not None:
+            ratio = best["full"][0] / wall
+            cpu_ratio = best["full"][1] / cpu
+            verdict = "meets" if min(ratio, cpu_ratio) >= goal else "MISSES"
+            line += f"  {ratio:4.1f}x / {cpu_ratio:4.1f}x cpu ({verdict} {goal}x)"
+        print(line)
+    print("  (+N: the modules importing that file, directly or not, rendered with it)")
+
+
+def _module(root: Path, path: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description="Time `structgen build` of a generated tree against yaml.safe_load."
     )
     parser.add_argument("--repeats", type=int, default=7, help="rounds (default 7)")
     parser.add_argument(
+        "--only",
+        choices=["incremental"],
+        help="run only this part",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also time each stage of a build, and profile one",
     )
     args = parser.parse_args()
+    if args.only == "incremental":
+        incremental(args.repeats)
+        return 0
     with tempfile.TemporaryDirectory(prefix="structgen-bench-") as folder:
         work = Path(folder)
         schemas = work / "schemas"
@@ -347,6 +480,7 @@ def main() -> int:
         if args.profile or ratio > GOAL:
             stage_times(schemas, work, args.repeats)
             profile_build(schemas, work)
+    incremental(args.repeats)
     return 0
 
 

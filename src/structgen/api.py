@@ -170,9 +170,12 @@ def compile_inputs(inputs: list[Input]) -> list[ModuleModel]:
     return models
 
 
-def render_files(models: list[ModuleModel]) -> dict[Path, str]:
-    """Every file the output folder should hold, by path relative to it."""
-    files: dict[Path, str] = {Path(f"{RUNTIME_MODULE}.py"): render_runtime()}
+def render_files(models: list[ModuleModel], *, helpers: bool = True) -> dict[Path, str]:
+    """Every file the output folder should hold, by path relative to it; without
+    ``helpers``, the modules alone (no runtime, no package files)."""
+    files: dict[Path, str] = {}
+    if helpers:
+        files[Path(f"{RUNTIME_MODULE}.py")] = render_runtime()
     packages = {Path()}
     for model in models:
         files[model.output_path] = render_module(model)
@@ -180,7 +183,7 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
         while parent != Path():
             packages.add(parent)
             parent = parent.parent
-    for package in packages:
+    for package in packages if helpers else ():
         files[package / "__init__.py"] = render_package_init()
     return format_sources(files)
 
@@ -285,7 +288,8 @@ def _render_incremental(
     except SchemaError:
         return None
     imports.update({m.name: [i.module for i in m.imports] for m in models})
-    files.update(render_files([m for m in models if m.name in render]))
+    # the runtime and the package files are the last build's: the key vouches for them
+    files.update(render_files([m for m in models if m.name in render], helpers=False))
     return files, imports
 
 
