@@ -67,9 +67,9 @@ class Spy:
         self.rendered: set[str] | None = None
         real = api.render_files
 
-        def render_files(models: list[Any]) -> dict[Path, str]:
+        def render_files(models: list[Any], **options: Any) -> dict[Path, str]:
             self.rendered = (self.rendered or set()) | {m.name for m in models}
-            return real(models)
+            return real(models, **options)
 
         monkeypatch.setattr(api, "render_files", render_files)
 
