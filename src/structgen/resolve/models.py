@@ -89,8 +89,9 @@ def field_model(
     default = python_default(
         state, base, dims, f.default if f.has_default else None, here
     )
-    # A call into another module looks mutable to linters (B008/RUF009): name it.
-    calls_import = re.search(r"\b_\w+\.\w+\(", default) is not None
+    # A call into another module, or to a ...Data class (linters do not see that it
+    # is a frozen dataclass), looks mutable to linters (B008/RUF009): name it.
+    calls_import = re.search(r"\b_\w+\.\w+\(|\b\w+Data\(", default) is not None
     return FieldModel(
         name=f.name,
         doc=f.doc,
