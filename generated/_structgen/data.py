@@ -37,25 +37,36 @@ def frozen_dataclass(cls: type[T]) -> type[T]:
         values = operator.attrgetter(*names)  # type: ignore[assignment]
     put = object.__setattr__
 
+    pairs = tuple(zip(names, defaults, strict=True))
+    known = frozenset(names)
+
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > count:
-            raise TypeError(
-                f"{made.__qualname__}() takes {count} positional arguments but "
-                f"{len(args)} were given"
-            )
-        given = dict(zip(names, args, strict=False))
-        for name, value in kwargs.items():
-            if name not in names:
+        rest = pairs
+        if args:
+            if len(args) > count:
+                raise TypeError(
+                    f"{made.__qualname__}() takes {count} positional arguments but "
+                    f"{len(args)} were given"
+                )
+            for name, value in zip(names, args, strict=False):
+                if name in kwargs:
+                    raise TypeError(
+                        f"{made.__qualname__}() got multiple values for argument "
+                        f"{name!r}"
+                    )
+                put(self, name, value)
+            rest = pairs[len(args) :]
+        if kwargs:
+            for name in kwargs.keys() - known:
                 raise TypeError(
                     f"{made.__qualname__}() got an unexpected keyword argument {name!r}"
                 )
-            if name in given:
-                raise TypeError(
-                    f"{made.__qualname__}() got multiple values for argument {name!r}"
-                )
-            given[name] = value
-        for name, default in zip(names, defaults, strict=True):
-            put(self, name, given.get(name, default))
+            get = kwargs.get
+            for name, default in rest:
+                put(self, name, get(name, default))
+        else:
+            for name, default in rest:
+                put(self, name, default)
 
     def __repr__(self: Any) -> str:
         shown = ", ".join(
