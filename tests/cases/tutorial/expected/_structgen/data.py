@@ -15,6 +15,8 @@ import operator
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform
 
+__all__ = ["frozen_dataclass"]
+
 T = TypeVar("T")
 
 
