@@ -23,6 +23,7 @@ from .model import EnumModel, FieldModel, ImportModel, ModuleModel, RecordModel
 from .schema import EnumSpec, FieldSpec, RecordSpec, SchemaFile
 from .types import (
     ALIASES,
+    MAX_NESTING_DEPTH,
     MAX_RECORD_BYTES,
     PLATFORM_SIZED,
     POINTER_NAMES,
@@ -811,6 +812,55 @@ def _bytes_literal(data: bytes) -> str:
     return text
 
 
+def _check_nesting(r: _Resolver) -> None:
+    """Refuse records nested more than MAX_NESTING_DEPTH levels deep (nesting-depth).
+
+    A level is the record itself, each record nested in it and each array dimension on
+    the way. The runtime works through nested values by recursive calls, so a depth it
+    could not run is refused here. Iterative: the schema's depth is no limit here.
+    """
+    depth: dict[Key, int] = {}
+    for start in r.fields:
+        stack, on_stack = [start], {start}
+        while stack:
+            key = stack[-1]
+            if key in depth:
+                stack.pop()
+                continue
+            inner = [
+                f.base.key
+                for f in r.fields.get(key, [])
+                if f.base.kind == "record" and f.base.key and f.base.key in r.fields
+            ]
+            pending = [k for k in inner if k not in depth and k not in on_stack]
+            if pending and key not in r.bad_records:
+                stack.extend(pending)
+                on_stack.update(pending)
+                continue
+            stack.pop()
+            on_stack.discard(key)
+            levels = [
+                len(f.dims) + (depth.get(f.base.key, 0) if f.base.key in inner else 0)
+                for f in r.fields.get(key, [])
+            ]
+            depth[key] = 1 + max(levels, default=0)
+            too_deep = [k for k in inner if depth.get(k, 0) > MAX_NESTING_DEPTH]
+            if depth[key] <= MAX_NESTING_DEPTH or key in r.bad_records:
+                continue
+            r.bad_records.add(key)
+            if too_deep:  # reported where the limit is first passed
+                continue
+            r.error(
+                key[0],
+                ("records", key[1]),
+                "nesting-depth",
+                f"record '{key[1]}' nests {depth[key]} levels deep; at most "
+                f"{MAX_NESTING_DEPTH} are allowed (the record, each record nested in "
+                "it and each array dimension is a level): flatten the schema",
+                key=True,
+            )
+
+
 def resolve(sources: list[Source], broken: set[str] | None = None) -> list[ModuleModel]:
     """Resolve every module of one build together. Raises SchemaError on any problem.
 
@@ -826,6 +876,7 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
     for key in list(r.records):
         r.check_record(key)
     r.check_cycles()
+    _check_nesting(r)
     for key, fields in r.fields.items():
         if key in r.bad_records or any(
             f.base.key in r.bad_records for f in fields if f.base.kind == "record"
