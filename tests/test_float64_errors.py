@@ -79,7 +79,7 @@ def test_nested_and_array_element_fields_are_named(
     code = compile(f"{target} = 'oops'", "<block>", "exec")
 
     def write(v: Any) -> None:
-        exec(code, {}, {"v": v, "i": i})  # noqa: S102  # the test's own text
+        exec(code, {}, {"v": v, "i": i})  # the test's own text
 
     assert _refused(scene, write) == f"{label}: {BARE}"
 
@@ -91,9 +91,9 @@ def test_written_as_a_user_writes_it(ns: SimpleNamespace) -> None:
         v.origin.x = "oops"
     with pytest.raises(TypeError, match=rf"^Point\.y: {BARE}$"), scene.update() as v:
         v.box.corners[1].y = "b"
-    with pytest.raises(OverflowError, match=r"^Point\.x: int too large"):
-        with scene.update() as v:
-            v.boxes[0][1].tl.x = 10**400
+    too_large = r"^Point\.x: int too large"
+    with pytest.raises(OverflowError, match=too_large), scene.update() as v:
+        v.boxes[0][1].tl.x = 10**400
     with pytest.raises(TypeError, match=rf"^Point\.x: {BARE}$"), scene.update() as v:
         corner = v.box.corners[0]  # a view kept in a local
         corner.x = "oops"
@@ -105,12 +105,11 @@ def test_written_as_a_user_writes_it(ns: SimpleNamespace) -> None:
 def test_elements_of_an_array_update(ns: SimpleNamespace) -> None:
     scenes = ns.SharedSceneArray(3)
     before = bytes(scenes.get_obj())
-    with pytest.raises(TypeError, match=rf"^Point\.y: {BARE}$"):
-        with scenes.update() as items:
-            items[2].box.corners[0].y = "oops"
-    with pytest.raises(TypeError, match=rf"^Scene\.z: {BARE}$"):
-        with scenes.update() as items:
-            items[1].z = "oops"
+    point_y, scene_z = rf"^Point\.y: {BARE}$", rf"^Scene\.z: {BARE}$"
+    with pytest.raises(TypeError, match=point_y), scenes.update() as items:
+        items[2].box.corners[0].y = "oops"
+    with pytest.raises(TypeError, match=scene_z), scenes.update() as items:
+        items[1].z = "oops"
     assert bytes(scenes.get_obj()) == before
 
 
