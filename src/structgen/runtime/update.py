@@ -10,11 +10,11 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 
 from .failed_store import name_failed_store
-from .locks import _acquire_contended
-from .views import View
+from .locks import _acquire_contended, _timeout_error
+from .views import View, _pickle_error
 
 if TYPE_CHECKING:
     from .records import SharedRecord, SharedRecordArray
@@ -112,10 +112,7 @@ class _TimedUpdate(Update[ViewT]):
     def __enter__(self) -> ViewT:
         acquire = self._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
-            raise TimeoutError(
-                f"{self._owner}: lock not acquired within {self._timeout} s "
-                "(is another process stuck holding it?)"
-            )
+            raise _timeout_error(self._owner, self._timeout)
         return self._entered()
 
 
@@ -154,6 +151,9 @@ class RecordItems(Generic[ViewT, DataT]):
     def __iter__(self) -> Iterator[ViewT]:
         return (self[index] for index in range(len(self)))
 
+    def __reduce__(self) -> NoReturn:
+        raise _pickle_error(f"the items of {type(self._array).__name__}.update()")
+
     def _restore(self) -> None:
         size = self._array._item_size
         for position, saved in self._saved.items():
@@ -179,9 +179,7 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
         array = self._array
         acquire = array._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
-            raise TimeoutError(
-                f"{type(array).__name__}: lock not acquired within {self._timeout} s"
-            )
+            raise _timeout_error(type(array).__name__, cast(float, self._timeout))
         try:
             self._items = RecordItems(array)
         except BaseException:  # not entered, so no __exit__: let go of the lock here
