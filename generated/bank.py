@@ -87,6 +87,8 @@ class _AccountView(_AccountViewBase):
         else:
             self._raw_transfers = _ACCOUNT_TRANSFERS.check(value)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Account) -> AccountData:
         return _NEW_ACCOUNT_DATA(raw.balance, raw.transfers)

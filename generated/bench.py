@@ -70,6 +70,8 @@ class _QuadView(_QuadViewBase):
     c: float
     d: float
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Quad) -> QuadData:
         return _NEW_QUAD_DATA(raw.a, raw.b, raw.c, raw.d)

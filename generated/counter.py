@@ -87,6 +87,8 @@ class _CounterView(_CounterViewBase):
         else:
             self._raw_last_worker = _COUNTER_LAST_WORKER.check(value)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Counter) -> CounterData:
         return _NEW_COUNTER_DATA(raw.count, raw.last_worker)

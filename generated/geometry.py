@@ -60,6 +60,8 @@ class _PointView(_PointViewBase):
     x: float
     y: float
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Point) -> PointData:
         return _NEW_POINT_DATA(raw.x, raw.y)

@@ -121,6 +121,8 @@ class _JobView(_JobViewBase):
         else:
             self._raw_taken_by = _JOB_TAKEN_BY.check(value)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Job) -> JobData:
         return _NEW_JOB_DATA(

@@ -68,6 +68,8 @@ class _LengthView(_LengthViewBase):
     value: float
     unit = _sg.checked(Length.unit, _LENGTH_UNIT)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Length) -> LengthData:
         return _NEW_LENGTH_DATA(raw.value, _LENGTH_UNIT.read(raw.unit))

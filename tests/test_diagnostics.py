@@ -448,6 +448,40 @@ def test_record_too_large(tmp_path: Path) -> None:
     assert "record 'Nested' is 65,536,000 bytes" in nested.message
 
 
+def _chain(links: int, first: int = 0, suffix: str = "") -> str:
+    """Records R<first>..R<first+links-1>, each holding the one before it."""
+    lines = ["records:", f"  R{first}:", "    fields: {v: float64}"]
+    for i in range(first + 1, first + links):
+        lines += [f"  R{i}:", f"    fields: {{inner: 'R{i - 1}{suffix}', w: int32}}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_nesting_depth(tmp_path: Path) -> None:
+    """65 levels are refused, once, where the limit is passed (the records holding it
+    are not reported again); arrays count a level per dimension."""
+    text = _chain(65)
+    (d,) = errors(tmp_path / "a", text)
+    assert d.code == "nesting-depth"
+    located(d, text, "R64:")
+    assert "record 'R64' nests 65 levels deep; at most 64 are allowed" in d.message
+    assert not (tmp_path / "a" / "out").exists()
+    # 1 + 31 links of a record and one dimension = 63 levels: allowed; one more is not
+    (d,) = errors(tmp_path / "b", _chain(33, suffix="[1]"))
+    assert d.code == "nesting-depth"
+    assert "record 'R32' nests 65 levels deep" in d.message
+
+
+def test_nesting_depth_of_a_deep_chain_in_any_order(tmp_path: Path) -> None:
+    """600 records, the deepest first: one diagnostic, no RecursionError."""
+    text = _chain(600)
+    body = text.split("\n", 1)[1].splitlines()
+    pairs = ["\n".join(body[i : i + 2]) for i in range(0, len(body), 2)]
+    reversed_text = "records:\n" + "\n".join(reversed(pairs)) + "\n"
+    (d,) = errors(tmp_path, reversed_text)
+    assert d.code == "nesting-depth"
+    assert "record 'R64' nests 65 levels deep" in d.message
+
+
 # -- names -------------------------------------------------------------------------
 
 

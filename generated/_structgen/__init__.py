@@ -37,7 +37,7 @@ from .values import (
     uint32,
     uint64,
 )
-from .views import ArrayView, Field, View
+from .views import ArrayView, Field, View, refuse_pickle
 
 __all__ = [
     "UNSET",
@@ -66,6 +66,7 @@ __all__ = [
     "int64",
     "raw_bytes",
     "record",
+    "refuse_pickle",
     "text",
     "uint8",
     "uint16",

@@ -103,6 +103,25 @@ def _seconds(timeout: object, owner: str) -> float | None:
     return None if seconds > _LONGEST_WAIT else seconds
 
 
+def _timeout_error(owner: str, timeout: float) -> TimeoutError:
+    """What ``update(timeout=)`` raises when the lock stayed busy.
+
+    A timeout of 0 or less does not wait: one try. A negative one is a deadline already
+    past (``timeout=deadline - time.monotonic()``), as for multiprocessing's own
+    ``acquire()``, asyncio and concurrent.futures; threading's "-1 waits for ever" is
+    not followed: None (or inf) waits for ever.
+    """
+    if timeout > 0:
+        return TimeoutError(
+            f"{owner}: lock not acquired within {timeout} s "
+            "(is another process stuck holding it?)"
+        )
+    return TimeoutError(
+        f"{owner}: lock busy, and timeout={timeout} does not wait (0 or less: one try; "
+        "None waits for ever)"
+    )
+
+
 # How often update() retries a lock that another process holds before it sleeps on it.
 # A sleeping waiter costs a system call on each side and a context switch, several
 # microseconds, while an update() block holds the lock for well under one: retrying

@@ -9,6 +9,8 @@ import multiprocessing.context
 import multiprocessing.heap
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -169,6 +171,49 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
+def _physical_memory() -> int | None:
+    """Bytes of memory this machine has, where the system says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _shared_array(struct: type[Any], count: int, name: str) -> Any:
+    """A zeroed shared array of ``count`` records, or a MemoryError that says how big.
+
+    A size beyond the machine's memory is refused before anything is allocated (the
+    standard library would make a file that large, then write zeros all over it).
+    """
+    size = ctypes.sizeof(struct)
+    total = count * size
+    what = f"{name}({count:,}): {count:,} records of {size:,} bytes are {total:,} bytes"
+    physical = _physical_memory()
+    if total > sys.maxsize or (physical is not None and total > physical):
+        has = f"{physical:,} bytes" if physical is not None else "less"
+        raise MemoryError(f"{what}; this machine has {has} of memory")
+    try:
+        return multiprocessing.sharedctypes.RawArray(struct, count)
+    except (MemoryError, OSError) as error:
+        raise MemoryError(
+            f"{what}, which could not be allocated in shared memory ({error!r:.80})"
+        ) from None
+
+
+def _fill(obj: Any, record: bytes) -> None:
+    """Write ``record`` into every element of ``obj``, doubling the copy each time."""
+    count, size = len(obj), len(record)
+    if not count or not record.strip(b"\0"):
+        return  # already zeroed
+    address = ctypes.addressof(obj)
+    ctypes.memmove(address, record, size)
+    done = 1
+    while done < count:
+        step = min(done, count - done)
+        ctypes.memmove(address + done * size, address, step * size)
+        done += step
+
+
 class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     """Base of the generated ``Shared...Array`` classes: a fixed-length shared array."""
 
@@ -184,14 +229,19 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         if isinstance(n_or_items, int) and not isinstance(n_or_items, bool):
             if n_or_items < 0:
                 raise ValueError(f"{name}: length must be at least 0, not {n_or_items}")
-            items: Sequence[Any] = [self._codec.data()] * n_or_items
-        elif isinstance(n_or_items, Sequence | Iterator):
+            default = self._codec.check(self._codec.data())
+            resolved = _resolve_lock(lock, ctx, name)
+            obj = _shared_array(self._struct, n_or_items, name)
+            _fill(obj, bytes(default))
+            self._attach(obj, resolved)
+            return
+        if isinstance(n_or_items, Sequence | Iterator):
             items = list(n_or_items)
         else:
             raise TypeError(f"{name} needs a length or a sequence of items")
         scratches = [self._codec.check(item) for item in items]
         resolved = _resolve_lock(lock, ctx, name)
-        obj = multiprocessing.sharedctypes.RawArray(self._struct, len(scratches))
+        obj = _shared_array(self._struct, len(scratches), name)
         for position, scratch in enumerate(scratches):
             obj[position] = scratch
         self._attach(obj, resolved)

@@ -94,6 +94,8 @@ class _Vec3View(_Vec3ViewBase):
     y = _sg.checked(Vec3.y, _VEC3_Y)
     z = _sg.checked(Vec3.z, _VEC3_Z)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Vec3) -> Vec3Data:
         return _NEW_VEC3_DATA(raw.x, raw.y, raw.z)
@@ -295,6 +297,8 @@ class _ParticleView(_ParticleViewBase):
             self._raw_id = value
         else:
             self._raw_id = _PARTICLE_ID.check(value)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:
@@ -646,6 +650,8 @@ class _FrameView(_FrameViewBase):
             self._raw_tick = _FRAME_TICK.check(value)
 
     dirty = _sg.checked(Frame.dirty, _FRAME_DIRTY)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Frame) -> FrameData:

@@ -176,6 +176,10 @@ MAX_ARRAY_ELEMENTS = 1 << 20  # per dimension
 MAX_DIMENSIONS = 8  # of one array; generated code nests once per dimension
 MAX_TEXT_BYTES = 1 << 16
 MAX_RECORD_BYTES = 1 << 24  # 16 MiB: a shared record, not a data set
+# Levels of nesting (a record, each nested record, each array dimension): the runtime
+# checks and converts nested values by recursive calls, up to 3 frames a level, so
+# 64 levels stay well inside Python's default recursion limit of 1000.
+MAX_NESTING_DEPTH = 64
 
 _TYPE_RE = re.compile(
     r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"

@@ -26,6 +26,7 @@ from .enums import check_enum
 from .imports import assign_aliases, check_imports
 from .models import build_module
 from .names import check_names
+from .nesting import check_nesting
 from .order import check_sizes
 from .references import check_record
 from .state import RUNTIME_MODULE, Source, State
@@ -48,6 +49,7 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
     for key in list(state.records):
         check_record(state, key)
     check_cycles(state)
+    check_nesting(state)
     check_sizes(state)
     check_defaults(state)
     state.diag.raise_if_any()

@@ -36,7 +36,7 @@ from .values import (
     uint32,
     uint64,
 )
-from .views import ArrayView, Field, View
+from .views import ArrayView, Field, View, refuse_pickle
 
 __all__ = [
     "UNSET",
@@ -65,6 +65,7 @@ __all__ = [
     "int64",
     "raw_bytes",
     "record",
+    "refuse_pickle",
     "text",
     "uint8",
     "uint16",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
 
 if TYPE_CHECKING:
     from .values import Codec
 
-__all__ = ["ArrayView", "Field", "View"]
+__all__ = ["ArrayView", "Field", "View", "refuse_pickle"]
 
 In = TypeVar("In")  # what a write accepts
 L = TypeVar("L")  # what a read gives inside update(): a live view where it can be
@@ -32,6 +32,23 @@ def _equal(value: Any, other: Any) -> bool:
     if to_data is not None and isinstance(other, ctypes.Structure):
         other = to_data(other)
     return bool(value == other)
+
+
+def _pickle_error(what: str) -> TypeError:
+    return TypeError(
+        f"cannot pickle {what}: it is live shared memory, valid inside its update() "
+        "block only, and a pickle would be a copy that no longer changes the record; "
+        "pickle its value (snapshot() of the record, or a ...Data) instead"
+    )
+
+
+def refuse_pickle(view: object) -> NoReturn:
+    """``__reduce__`` of the generated views: never a silent copy of shared memory."""
+    record = next(
+        (cls.__name__ for cls in type(view).__mro__ if "_fields_" in vars(cls)),
+        type(view).__name__,
+    )
+    raise _pickle_error(f"a view of {record}")
 
 
 class ArrayView(Sequence[L], Generic[L, In]):
@@ -101,6 +118,9 @@ class ArrayView(Sequence[L], Generic[L, In]):
         return sum(_equal(item, value) for item in self._values())
 
     __hash__ = None  # type: ignore[assignment]  # live, so mutable
+
+    def __reduce__(self) -> NoReturn:
+        raise _pickle_error(f"a live array of {self._item.label}")
 
     def __repr__(self) -> str:
         return f"ArrayView({self._values()!r})"

@@ -82,6 +82,8 @@ class _TrickyView(_TrickyViewBase):
     path = _sg.checked(Tricky.path, _TRICKY_PATH)
     quote = _sg.checked(Tricky.quote, _TRICKY_QUOTE)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Tricky) -> TrickyData:
         return _NEW_TRICKY_DATA(
@@ -236,6 +238,8 @@ class _PlainView(_PlainViewBase):
             self._raw_x = value
         else:
             self._raw_x = _PLAIN_X.check(value)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Plain) -> PlainData:

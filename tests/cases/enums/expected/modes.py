@@ -146,6 +146,8 @@ class _SettingsView(_SettingsViewBase):
     palette = _sg.checked(Settings.palette, _SETTINGS_PALETTE)
     grid = _sg.checked(Settings.grid, _SETTINGS_GRID)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Settings) -> SettingsData:
         return _NEW_SETTINGS_DATA(

@@ -128,6 +128,8 @@ class _SwitchView(_SwitchViewBase):
 
     label = _sg.checked(Switch.label, _SWITCH_LABEL)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Switch) -> SwitchData:
         return _NEW_SWITCH_DATA(

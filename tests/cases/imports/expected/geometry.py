@@ -61,6 +61,8 @@ class _PointView(_PointViewBase):
     x = _sg.checked(Point.x, _POINT_X)
     y = _sg.checked(Point.y, _POINT_Y)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Point) -> PointData:
         return _NEW_POINT_DATA(

@@ -82,6 +82,8 @@ class _Vec2View(_Vec2ViewBase):
     x = _sg.checked(Vec2.x, _VEC2_X)
     y = _sg.checked(Vec2.y, _VEC2_Y)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Vec2) -> Vec2Data:
         return _NEW_VEC2_DATA(raw.x, raw.y)
@@ -224,6 +226,8 @@ class _BoxView(_BoxViewBase):
 
     low = _sg.checked(Box.low, _BOX_LOW)
     high = _sg.checked(Box.high, _BOX_HIGH)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Box) -> BoxData:
@@ -438,6 +442,8 @@ class _SpriteView(_SpriteViewBase):
     tag = _sg.checked(Sprite.tag, _SPRITE_TAG)
     blob = _sg.checked(Sprite.blob, _SPRITE_BLOB)
     visible = _sg.checked(Sprite.visible, _SPRITE_VISIBLE)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Sprite) -> SpriteData:
@@ -839,6 +845,8 @@ class _PaddedView(_PaddedViewBase):
         else:
             self._raw_c = _PADDED_C.check(value)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Padded) -> PaddedData:
         return _NEW_PADDED_DATA(raw.a, raw.b, raw.c)
@@ -1021,6 +1029,8 @@ class _Pack2View(_Pack2ViewBase):
 
     b: float
     c = _sg.checked(Pack2.c, _PACK2_C)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Pack2) -> Pack2Data:
@@ -1212,6 +1222,8 @@ class _Pack16View(_Pack16ViewBase):
         else:
             self._raw_b = _PACK16_B.check(value)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Pack16) -> Pack16Data:
         return _NEW_PACK16_DATA(raw.a, raw.b)
@@ -1362,6 +1374,8 @@ class _FramesView(_FramesViewBase):
 
     sprites = _sg.checked(Frames.sprites, _FRAMES_SPRITES)
     boxes = _sg.checked(Frames.boxes, _FRAMES_BOXES)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Frames) -> FramesData:

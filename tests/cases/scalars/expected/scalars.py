@@ -217,6 +217,8 @@ class _ScalarsView(_ScalarsViewBase):
     f32 = _sg.checked(Scalars.f32, _SCALARS_F32)
     f64: float
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Scalars) -> ScalarsData:
         return _NEW_SCALARS_DATA(
@@ -733,6 +735,8 @@ class _LimitsView(_LimitsViewBase):
     whole: float
     nan: float
     inf = _sg.checked(Limits.inf, _LIMITS_INF)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Limits) -> LimitsData:
@@ -1497,6 +1501,8 @@ class _AliasesView(_AliasesViewBase):
             self._raw_c_uint64 = value
         else:
             self._raw_c_uint64 = _ALIASES_C_UINT64.check(value)
+
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
 
     @staticmethod
     def _to_data(raw: Aliases) -> AliasesData:

@@ -88,6 +88,8 @@ class _ParticleView(_ParticleViewBase):
     units = _sg.checked(Particle.units, _PARTICLE_UNITS)
     size = _sg.checked(Particle.size, _PARTICLE_SIZE)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:
         return _NEW_PARTICLE_DATA(

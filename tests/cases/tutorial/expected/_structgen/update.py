@@ -2,7 +2,8 @@
 """All-or-nothing ``update()``: lock once, roll back on any error.
 
 The bytes saved on entry are the rollback; an error ctypes raised for a raw float64
-field of a view is given the name of its field on the way out.
+field of one of the block's views is given the name of its field on the way out
+(``failed_store``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 
-from .locks import _acquire_contended
-from .views import View
+from .failed_store import name_failed_store
+from .locks import _acquire_contended, _timeout_error
+from .views import View, _pickle_error
 
 if TYPE_CHECKING:
     from .records import SharedRecord, SharedRecordArray
@@ -25,62 +27,6 @@ DataT = TypeVar("DataT")
 
 
 # -- all-or-nothing update() ---------------------------------------------------------
-
-
-def _float64_owners(struct: Any, field: str) -> list[str]:
-    """Records, ``struct`` or nested in it, that have a float64 field ``field``."""
-    owners: list[str] = []
-    seen: set[Any] = set()
-    pending = [struct]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for name, ctype in current._fields_:
-            while issubclass(ctype, ctypes.Array):
-                ctype = ctype._type_
-            if issubclass(ctype, ctypes.Structure):
-                pending.append(ctype)
-            elif name == field and ctype is ctypes.c_double:
-                owners.append(current.__name__)
-    return sorted(owners)
-
-
-# What ctypes says when it refuses a value for a c_double field.
-_CTYPES_DOUBLE_ERRORS = (
-    "must be real number, not ",
-    "int too large to convert to float",
-)
-
-
-def _name_ctypes_error(
-    error: BaseException, tb: TracebackType | None, struct: Any
-) -> None:
-    """Prefix ``Record.field`` to an error ctypes raised for a raw float64 field.
-
-    Float64 fields of a view are ctypes' own, so their writes cost nothing extra;
-    ctypes refuses a str (TypeError) or a huge int (OverflowError) before writing, but
-    without naming the field. When that error leaves the ``with`` block, the failed
-    instruction (a STORE_ATTR in the user's block) names it. An error the block
-    catches itself keeps ctypes' message; memory is unchanged either way.
-    """
-    if tb is None or tb.tb_next is not None or not error.args:
-        return
-    message = str(error.args[0])
-    if not message.startswith(_CTYPES_DOUBLE_ERRORS):
-        return  # not ctypes refusing a double: someone else's error
-    import dis
-
-    for instruction in dis.get_instructions(tb.tb_frame.f_code):
-        if instruction.offset == tb.tb_lasti:
-            if instruction.opname == "STORE_ATTR":
-                field = str(instruction.argval)
-                owners = _float64_owners(struct, field)
-                if owners:  # else a store to some other object's field
-                    where = " or ".join(f"{owner}.{field}" for owner in owners)
-                    error.args = (f"{where}: {message}", *error.args[1:])
-            return
 
 
 class Update(Generic[ViewT]):
@@ -149,7 +95,9 @@ class Update(Generic[ViewT]):
             if exc_type is not None:
                 self._memory[:] = cast(bytes, self._saved)
                 if exc_type in (TypeError, OverflowError) and exc is not None:
-                    _name_ctypes_error(exc, tb, self._struct)
+                    view: Any = self._view  # a ctypes Structure at run time
+                    start, size = ctypes.addressof(view), ctypes.sizeof(view)
+                    name_failed_store(exc, tb, start, size, view)
         finally:
             self._saved = None
             self._release()
@@ -165,10 +113,7 @@ class _TimedUpdate(Update[ViewT]):
     def __enter__(self) -> ViewT:
         acquire = self._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
-            raise TimeoutError(
-                f"{self._owner}: lock not acquired within {self._timeout} s "
-                "(is another process stuck holding it?)"
-            )
+            raise _timeout_error(self._owner, self._timeout)
         return self._entered()
 
 
@@ -207,6 +152,9 @@ class RecordItems(Generic[ViewT, DataT]):
     def __iter__(self) -> Iterator[ViewT]:
         return (self[index] for index in range(len(self)))
 
+    def __reduce__(self) -> NoReturn:
+        raise _pickle_error(f"the items of {type(self._array).__name__}.update()")
+
     def _restore(self) -> None:
         size = self._array._item_size
         for position, saved in self._saved.items():
@@ -232,9 +180,7 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
         array = self._array
         acquire = array._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
-            raise TimeoutError(
-                f"{type(array).__name__}: lock not acquired within {self._timeout} s"
-            )
+            raise _timeout_error(type(array).__name__, cast(float, self._timeout))
         try:
             self._items = RecordItems(array)
         except BaseException:  # not entered, so no __exit__: let go of the lock here
@@ -252,6 +198,8 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
             if exc_type is not None:
                 self._items._restore()
                 if exc_type in (TypeError, OverflowError) and exc is not None:
-                    _name_ctypes_error(exc, tb, self._array._struct)
+                    obj = self._array._obj
+                    start, size = ctypes.addressof(obj), ctypes.sizeof(obj)
+                    name_failed_store(exc, tb, start, size, self._items)
         finally:
             self._array._release()

@@ -79,6 +79,8 @@ class _SwarmView(_SwarmViewBase):
     members = _sg.checked(Swarm.members, _SWARM_MEMBERS)
     spread = _sg.checked(Swarm.spread, _SWARM_SPREAD)
 
+    __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+
     @staticmethod
     def _to_data(raw: Swarm) -> SwarmData:
         return _NEW_SWARM_DATA(
