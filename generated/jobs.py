@@ -122,6 +122,12 @@ class _JobView(_JobViewBase):
             self._raw_taken_by = _JOB_TAKEN_BY.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("state", _JOB_STATE),
+        ("job_id", _JOB_JOB_ID),
+        ("payload", _JOB_PAYLOAD),
+        ("taken_by", _JOB_TAKEN_BY),
+    )
 
     @staticmethod
     def _to_data(raw: Job) -> JobData:

@@ -95,6 +95,11 @@ class _Vec3View(_Vec3ViewBase):
     z = _sg.checked(Vec3.z, _VEC3_Z)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("x", _VEC3_X),
+        ("y", _VEC3_Y),
+        ("z", _VEC3_Z),
+    )
 
     @staticmethod
     def _to_data(raw: Vec3) -> Vec3Data:
@@ -299,6 +304,15 @@ class _ParticleView(_ParticleViewBase):
             self._raw_id = _PARTICLE_ID.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("position", _PARTICLE_POSITION),
+        ("velocity", _PARTICLE_VELOCITY),
+        ("mass", _PARTICLE_MASS),
+        ("radius", _PARTICLE_RADIUS),
+        ("phase", _PARTICLE_PHASE),
+        ("alive", _PARTICLE_ALIVE),
+        ("id", _PARTICLE_ID),
+    )
 
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:
@@ -652,6 +666,19 @@ class _FrameView(_FrameViewBase):
     dirty = _sg.checked(Frame.dirty, _FRAME_DIRTY)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("number", _FRAME_NUMBER),
+        ("origin", _FRAME_ORIGIN),
+        ("corners", _FRAME_CORNERS),
+        ("particles", _FRAME_PARTICLES),
+        ("heat", _FRAME_HEAT),
+        ("title", _FRAME_TITLE),
+        ("labels", _FRAME_LABELS),
+        ("checksum", _FRAME_CHECKSUM),
+        ("flags", _FRAME_FLAGS),
+        ("tick", _FRAME_TICK),
+        ("dirty", _FRAME_DIRTY),
+    )
 
     @staticmethod
     def _to_data(raw: Frame) -> FrameData:

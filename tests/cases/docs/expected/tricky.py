@@ -83,6 +83,10 @@ class _TrickyView(_TrickyViewBase):
     quote = _sg.checked(Tricky.quote, _TRICKY_QUOTE)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("path", _TRICKY_PATH),
+        ("quote", _TRICKY_QUOTE),
+    )
 
     @staticmethod
     def _to_data(raw: Tricky) -> TrickyData:
@@ -240,6 +244,7 @@ class _PlainView(_PlainViewBase):
             self._raw_x = _PLAIN_X.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (("x", _PLAIN_X),)
 
     @staticmethod
     def _to_data(raw: Plain) -> PlainData:

@@ -147,6 +147,17 @@ class _SettingsView(_SettingsViewBase):
     grid = _sg.checked(Settings.grid, _SETTINGS_GRID)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("color", _SETTINGS_COLOR),
+        ("level", _SETTINGS_LEVEL),
+        ("chosen", _SETTINGS_CHOSEN),
+        ("offset", _SETTINGS_OFFSET),
+        ("big", _SETTINGS_BIG),
+        ("port", _SETTINGS_PORT),
+        ("tiny", _SETTINGS_TINY),
+        ("palette", _SETTINGS_PALETTE),
+        ("grid", _SETTINGS_GRID),
+    )
 
     @staticmethod
     def _to_data(raw: Settings) -> SettingsData:

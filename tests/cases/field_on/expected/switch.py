@@ -129,6 +129,15 @@ class _SwitchView(_SwitchViewBase):
     label = _sg.checked(Switch.label, _SWITCH_LABEL)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("on", _SWITCH_ON),
+        ("off", _SWITCH_OFF),
+        ("yes", _SWITCH_YES),
+        ("no", _SWITCH_NO),
+        ("y", _SWITCH_Y),
+        ("n", _SWITCH_N),
+        ("label", _SWITCH_LABEL),
+    )
 
     @staticmethod
     def _to_data(raw: Switch) -> SwitchData:

@@ -83,6 +83,10 @@ class _Vec2View(_Vec2ViewBase):
     y = _sg.checked(Vec2.y, _VEC2_Y)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("x", _VEC2_X),
+        ("y", _VEC2_Y),
+    )
 
     @staticmethod
     def _to_data(raw: Vec2) -> Vec2Data:
@@ -228,6 +232,10 @@ class _BoxView(_BoxViewBase):
     high = _sg.checked(Box.high, _BOX_HIGH)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("low", _BOX_LOW),
+        ("high", _BOX_HIGH),
+    )
 
     @staticmethod
     def _to_data(raw: Box) -> BoxData:
@@ -444,6 +452,19 @@ class _SpriteView(_SpriteViewBase):
     visible = _sg.checked(Sprite.visible, _SPRITE_VISIBLE)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("id", _SPRITE_ID),
+        ("origin", _SPRITE_ORIGIN),
+        ("corners", _SPRITE_CORNERS),
+        ("bounds", _SPRITE_BOUNDS),
+        ("samples", _SPRITE_SAMPLES),
+        ("grid", _SPRITE_GRID),
+        ("name", _SPRITE_NAME),
+        ("labels", _SPRITE_LABELS),
+        ("tag", _SPRITE_TAG),
+        ("blob", _SPRITE_BLOB),
+        ("visible", _SPRITE_VISIBLE),
+    )
 
     @staticmethod
     def _to_data(raw: Sprite) -> SpriteData:
@@ -846,6 +867,11 @@ class _PaddedView(_PaddedViewBase):
             self._raw_c = _PADDED_C.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("a", _PADDED_A),
+        ("b", _PADDED_B),
+        ("c", _PADDED_C),
+    )
 
     @staticmethod
     def _to_data(raw: Padded) -> PaddedData:
@@ -1031,6 +1057,11 @@ class _Pack2View(_Pack2ViewBase):
     c = _sg.checked(Pack2.c, _PACK2_C)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("a", _PACK2_A),
+        ("b", _PACK2_B),
+        ("c", _PACK2_C),
+    )
 
     @staticmethod
     def _to_data(raw: Pack2) -> Pack2Data:
@@ -1223,6 +1254,10 @@ class _Pack16View(_Pack16ViewBase):
             self._raw_b = _PACK16_B.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("a", _PACK16_A),
+        ("b", _PACK16_B),
+    )
 
     @staticmethod
     def _to_data(raw: Pack16) -> Pack16Data:
@@ -1376,6 +1411,10 @@ class _FramesView(_FramesViewBase):
     boxes = _sg.checked(Frames.boxes, _FRAMES_BOXES)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("sprites", _FRAMES_SPRITES),
+        ("boxes", _FRAMES_BOXES),
+    )
 
     @staticmethod
     def _to_data(raw: Frames) -> FramesData:

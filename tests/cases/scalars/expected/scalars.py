@@ -218,6 +218,19 @@ class _ScalarsView(_ScalarsViewBase):
     f64: float
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("flag", _SCALARS_FLAG),
+        ("i8", _SCALARS_I8),
+        ("i16", _SCALARS_I16),
+        ("i32", _SCALARS_I32),
+        ("i64", _SCALARS_I64),
+        ("u8", _SCALARS_U8),
+        ("u16", _SCALARS_U16),
+        ("u32", _SCALARS_U32),
+        ("u64", _SCALARS_U64),
+        ("f32", _SCALARS_F32),
+        ("f64", _SCALARS_F64),
+    )
 
     @staticmethod
     def _to_data(raw: Scalars) -> ScalarsData:
@@ -737,6 +750,22 @@ class _LimitsView(_LimitsViewBase):
     inf = _sg.checked(Limits.inf, _LIMITS_INF)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("flag", _LIMITS_FLAG),
+        ("i8", _LIMITS_I8),
+        ("i16", _LIMITS_I16),
+        ("i32", _LIMITS_I32),
+        ("i64", _LIMITS_I64),
+        ("u8", _LIMITS_U8),
+        ("u16", _LIMITS_U16),
+        ("u32", _LIMITS_U32),
+        ("u64", _LIMITS_U64),
+        ("f32", _LIMITS_F32),
+        ("f64", _LIMITS_F64),
+        ("whole", _LIMITS_WHOLE),
+        ("nan", _LIMITS_NAN),
+        ("inf", _LIMITS_INF),
+    )
 
     @staticmethod
     def _to_data(raw: Limits) -> LimitsData:
@@ -1503,6 +1532,31 @@ class _AliasesView(_AliasesViewBase):
             self._raw_c_uint64 = _ALIASES_C_UINT64.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("f_double", _ALIASES_F_DOUBLE),
+        ("f_float", _ALIASES_F_FLOAT),
+        ("c_char_alias", _ALIASES_C_CHAR_ALIAS),
+        ("byte_alias", _ALIASES_BYTE_ALIAS),
+        ("c_bool", _ALIASES_C_BOOL),
+        ("c_byte", _ALIASES_C_BYTE),
+        ("c_ubyte", _ALIASES_C_UBYTE),
+        ("c_short", _ALIASES_C_SHORT),
+        ("c_ushort", _ALIASES_C_USHORT),
+        ("c_int", _ALIASES_C_INT),
+        ("c_uint", _ALIASES_C_UINT),
+        ("c_longlong", _ALIASES_C_LONGLONG),
+        ("c_ulonglong", _ALIASES_C_ULONGLONG),
+        ("c_float", _ALIASES_C_FLOAT),
+        ("c_double", _ALIASES_C_DOUBLE),
+        ("c_int8", _ALIASES_C_INT8),
+        ("c_int16", _ALIASES_C_INT16),
+        ("c_int32", _ALIASES_C_INT32),
+        ("c_int64", _ALIASES_C_INT64),
+        ("c_uint8", _ALIASES_C_UINT8),
+        ("c_uint16", _ALIASES_C_UINT16),
+        ("c_uint32", _ALIASES_C_UINT32),
+        ("c_uint64", _ALIASES_C_UINT64),
+    )
 
     @staticmethod
     def _to_data(raw: Aliases) -> AliasesData:

@@ -89,6 +89,13 @@ class _ParticleView(_ParticleViewBase):
     size = _sg.checked(Particle.size, _PARTICLE_SIZE)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("at", _PARTICLE_AT),
+        ("path", _PARTICLE_PATH),
+        ("unit", _PARTICLE_UNIT),
+        ("units", _PARTICLE_UNITS),
+        ("size", _PARTICLE_SIZE),
+    )
 
     @staticmethod
     def _to_data(raw: Particle) -> ParticleData:

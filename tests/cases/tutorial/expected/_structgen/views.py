@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    NoReturn,
+    Self,
+    TypeVar,
+    overload,
+)
 
 if TYPE_CHECKING:
     from .values import Codec
@@ -134,6 +143,9 @@ class View:
     lets take any attribute; for mypy it is this class plus the record's own fields,
     so an unknown field is an error.
     """
+
+    # (field name, codec) of every field, in order: what numpy's dtype is built from
+    _codecs: ClassVar[tuple[tuple[str, Codec[Any, Any, Any]], ...]]
 
     if TYPE_CHECKING:
 

@@ -80,6 +80,11 @@ class _SwarmView(_SwarmViewBase):
     spread = _sg.checked(Swarm.spread, _SWARM_SPREAD)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
+    _codecs = (
+        ("leader", _SWARM_LEADER),
+        ("members", _SWARM_MEMBERS),
+        ("spread", _SWARM_SPREAD),
+    )
 
     @staticmethod
     def _to_data(raw: Swarm) -> SwarmData:
