@@ -176,6 +176,9 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
+_memmove, _addressof = ctypes.memmove, ctypes.addressof
+
+
 def _physical_memory() -> int | None:
     """Bytes of memory this machine has, where the system says."""
     try:
@@ -247,13 +250,17 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         scratches = [self._codec.check(item) for item in items]
         resolved = _resolve_lock(lock, ctx, name)
         obj = _shared_array(self._struct, len(scratches), name)
+        # memmove, not obj[i] = scratch: ctypes would keep an object per index written
+        size, address = ctypes.sizeof(self._struct), ctypes.addressof(obj)
         for position, scratch in enumerate(scratches):
-            obj[position] = scratch
+            ctypes.memmove(address + position * size, ctypes.addressof(scratch), size)
         self._attach(obj, resolved)
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
         self._item_size = ctypes.sizeof(self._struct)
+        self._length = len(obj)
+        self._address = ctypes.addressof(obj)
 
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
@@ -283,11 +290,16 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         return data
 
     def __setitem__(self, index: int, data: DataT) -> None:
-        position = self._index(index)
+        if type(index) is int and 0 <= index < self._length:
+            position = index
+        else:
+            position = self._index(index)
         scratch = self._codec.check(data)
+        size = self._item_size
         self._acquire()
         try:
-            self._obj[position] = scratch
+            # memmove, not obj[i] = scratch: ctypes would keep an object per index
+            _memmove(self._address + position * size, _addressof(scratch), size)
         finally:
             self._release()
 
@@ -305,6 +317,8 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
+        if timeout is None:
+            return _ArrayUpdate(self, None)
         return _ArrayUpdate(self, _seconds(timeout, type(self).__name__))
 
     @classmethod
@@ -341,10 +355,12 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         dtype = array_dtype(np, self._view)
         self._acquire()
         try:
-            copy: _numpy.ndarray[Any, Any] = np.frombuffer(self._memory, dtype=dtype)
-            return copy.copy()
+            # copied as bytes (one memcpy), then seen as records
+            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._memory, np.uint8)
+            copy = raw.copy()
         finally:
             self._release()
+        return copy.view(dtype)
 
     def assign_numpy(self, values: _numpy.ndarray[Any, Any]) -> None:
         """Write a whole array of ``dtype()`` and this length under one acquisition.

@@ -123,21 +123,27 @@ class RecordItems(Generic[ViewT, DataT]):
     Each element's bytes are saved on its first use in the block, for rollback.
     """
 
-    __slots__ = ("_array", "_saved")
+    __slots__ = ("_array", "_saved", "_whole")
 
     def __init__(self, array: SharedRecordArray[Any, ViewT, DataT]) -> None:
         self._array = array
         self._saved: dict[int, bytes] = {}
+        self._whole: bytes | None = None  # every element, saved once by iteration
 
     def __len__(self) -> int:
-        return len(self._array._obj)
+        return self._array._length
 
     def _touch(self, index: int) -> int:
-        position = self._array._index(index)
-        if position not in self._saved:
-            size = self._array._item_size
+        array = self._array
+        if type(index) is int and 0 <= index < array._length:
+            position = index
+        else:
+            position = array._index(index)
+        saved = self._saved
+        if position not in saved and self._whole is None:
+            size = array._item_size
             start = position * size
-            self._saved[position] = self._array._memory[start : start + size].tobytes()
+            saved[position] = array._memory[start : start + size].tobytes()
         return position
 
     def __getitem__(self, index: int) -> ViewT:
@@ -146,16 +152,28 @@ class RecordItems(Generic[ViewT, DataT]):
         return array._view.from_buffer(array._obj, position * array._item_size)  # type: ignore[no-any-return]
 
     def __setitem__(self, index: int, data: DataT) -> None:
-        scratch = self._array._codec.check(data)
-        self._array._obj[self._touch(index)] = scratch
+        array = self._array
+        scratch = array._codec.check(data)
+        size = array._item_size
+        target = array._address + self._touch(index) * size
+        ctypes.memmove(target, ctypes.addressof(scratch), size)
 
     def __iter__(self) -> Iterator[ViewT]:
-        return (self[index] for index in range(len(self)))
+        # every element: one copy of the whole array for the rollback, and the views
+        # made by ctypes as it iterates an array of the view type over the memory
+        array = self._array
+        if self._whole is None:
+            self._whole = array._memory.tobytes()
+        views: Any = (array._view * array._length).from_buffer(array._obj)
+        return iter(views)
 
     def __reduce__(self) -> NoReturn:
         raise _pickle_error(f"the items of {type(self._array).__name__}.update()")
 
     def _restore(self) -> None:
+        # the whole copy first: per-element copies are all older (none after it)
+        if self._whole is not None:
+            self._array._memory[:] = self._whole
         size = self._array._item_size
         for position, saved in self._saved.items():
             start = position * size
