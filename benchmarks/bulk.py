@@ -1,4 +1,4 @@
-"""Bulk work on shared arrays against the standard library (issue 11, "Speed and scale").
+"""Bulk work on shared arrays against the standard library (issue 11, speed and scale).
 
 Run from the repository root::
 
@@ -79,106 +79,112 @@ def kept(make: Callable[[], Any], fill: Callable[[Any], None]) -> tuple[float, f
     return (current + shared) / n, (peak + shared) / n
 
 
+def measure(n: int) -> list[str]:
+    """The figures for one N, in the order of the table."""
+    figures: list[str] = []
+    repeat = 3 if n >= 10**6 else 5
+    ours, theirs = pair(
+        lambda: SharedPointArray(n), lambda: multiprocessing.Array(Point, n), repeat
+    )
+    figures.append(f"{ours / theirs:.2f}")
+
+    k = min(n, 10**5)  # elements written (memory)
+
+    def fill_ours(arr: Any) -> None:
+        for i in range(k):
+            arr[i] = PointData(1.0, 2.0)
+
+    def fill_theirs(ma: Any) -> None:
+        for i in range(k):
+            ma[i] = Point(1.0, 2.0)
+
+    ok, op = kept(lambda: SharedPointArray(n), fill_ours)
+    tk, tp = kept(lambda: multiprocessing.Array(Point, n), fill_theirs)
+    figures.append(f"{ok / tk:.2f}")
+    figures.append(f"{op / tp:.2f}")
+
+    arr = SharedPointArray(n)
+    ma = multiprocessing.Array(Point, n)
+    lock = ma.get_lock()
+    obj = ma.get_obj()
+    m = 10**4
+    idx = [(i * 7919) % n for i in range(m)]
+    data = PointData(1.0, 2.0)
+
+    def set_ours() -> None:
+        for i in idx:
+            arr[i] = data
+
+    def set_theirs() -> None:
+        for i in idx:
+            ma[i] = Point(1.0, 2.0)
+
+    ours, theirs = pair(set_ours, set_theirs, 5)
+    figures.append(f"{ours / theirs:.2f}")
+
+    def one_ours() -> None:
+        for i in idx:
+            with arr.update() as items:
+                items[i].x += 1
+
+    def one_theirs() -> None:
+        for i in idx:
+            with lock:
+                ma[i].x += 1
+
+    ours, theirs = pair(one_ours, one_theirs, 5)
+    figures.append(f"{ours / theirs:.2f}")
+
+    def all_ours() -> None:
+        with arr.update() as items:
+            for v in items:
+                v.x += 1
+
+    def all_theirs() -> None:
+        with lock:
+            for p in obj:
+                p.x += 1
+
+    ours, theirs = pair(all_ours, all_theirs, repeat)
+    figures.append(f"{ours / theirs:.2f}")
+
+    raw = memoryview(obj).cast("B")
+    ours, theirs = pair(
+        arr.to_numpy, lambda: np.frombuffer(raw, dtype=np.uint8).copy(), repeat
+    )
+    figures.append(f"{ours / theirs:.2f}")
+
+    def sum_ours() -> float:
+        with arr.numpy() as a:
+            return float(a["x"].sum())
+
+    def sum_theirs() -> float:
+        with lock:
+            return sum(p.x for p in obj)
+
+    ours, theirs = pair(sum_ours, sum_theirs, repeat)
+    figures.append(f"{theirs / ours:.0f}")
+
+    ours, theirs = pair(arr.snapshot, lambda: [(p.x, p.y) for p in ma], repeat)
+    figures.append(f"{ours / theirs:.2f}")
+    del raw
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="N up to 10**5")
     args = parser.parse_args()
     sizes = [10**3, 10**4, 10**5] + ([] if args.quick else [10**6])
-    dtype = SharedPointArray.dtype()
     rows: list[tuple[str, list[str], str]] = []
 
     def row(name: str, values: list[str], target: str) -> None:
         rows.append((name, values, target))
 
-    ctor, memk, memp, setr, up1, upall, tonp, sums, snap = ([] for _ in range(9))
-    for n in sizes:
-        repeat = 3 if n >= 10**6 else 5
-        ours, theirs = pair(
-            lambda: SharedPointArray(n), lambda: multiprocessing.Array(Point, n), repeat
-        )
-        ctor.append(f"{ours / theirs:.2f}")
-
-        k = min(n, 10**5)  # elements written (memory)
-
-        def fill_ours(arr: Any) -> None:
-            for i in range(k):
-                arr[i] = PointData(1.0, 2.0)
-
-        def fill_theirs(ma: Any) -> None:
-            for i in range(k):
-                ma[i] = Point(1.0, 2.0)
-
-        ok, op = kept(lambda: SharedPointArray(n), fill_ours)
-        tk, tp = kept(lambda: multiprocessing.Array(Point, n), fill_theirs)
-        memk.append(f"{ok / tk:.2f}")
-        memp.append(f"{op / tp:.2f}")
-
-        arr = SharedPointArray(n)
-        ma = multiprocessing.Array(Point, n)
-        lock = ma.get_lock()
-        obj = ma.get_obj()
-        m = 10**4
-        idx = [(i * 7919) % n for i in range(m)]
-        data = PointData(1.0, 2.0)
-
-        def set_ours() -> None:
-            for i in idx:
-                arr[i] = data
-
-        def set_theirs() -> None:
-            for i in idx:
-                ma[i] = Point(1.0, 2.0)
-
-        ours, theirs = pair(set_ours, set_theirs, 5)
-        setr.append(f"{ours / theirs:.2f}")
-
-        def one_ours() -> None:
-            for i in idx:
-                with arr.update() as items:
-                    items[i].x += 1
-
-        def one_theirs() -> None:
-            for i in idx:
-                with lock:
-                    ma[i].x += 1
-
-        ours, theirs = pair(one_ours, one_theirs, 5)
-        up1.append(f"{ours / theirs:.2f}")
-
-        def all_ours() -> None:
-            with arr.update() as items:
-                for v in items:
-                    v.x += 1
-
-        def all_theirs() -> None:
-            with lock:
-                for p in obj:
-                    p.x += 1
-
-        ours, theirs = pair(all_ours, all_theirs, repeat)
-        upall.append(f"{ours / theirs:.2f}")
-
-        raw = memoryview(obj).cast("B")
-        ours, theirs = pair(
-            arr.to_numpy, lambda: np.frombuffer(raw, dtype=np.uint8).copy(), repeat
-        )
-        tonp.append(f"{ours / theirs:.2f}")
-
-        def sum_ours() -> float:
-            with arr.numpy() as a:
-                return float(a["x"].sum())
-
-        def sum_theirs() -> float:
-            with lock:
-                return sum(p.x for p in obj)
-
-        ours, theirs = pair(sum_ours, sum_theirs, repeat)
-        sums.append(f"{theirs / ours:.0f}")
-
-        ours, theirs = pair(arr.snapshot, lambda: [(p.x, p.y) for p in ma], repeat)
-        snap.append(f"{ours / theirs:.2f}")
-        del raw
-
+    columns = [measure(n) for n in sizes]
+    ctor, memk, memp, setr, up1, upall, tonp, sums, snap = (
+        [column[k] for column in columns] for k in range(9)
+    )
     row("SharedPointArray(N) / multiprocessing.Array(Point, N)", ctor, "<= 3")
     row("memory kept per record / stdlib", memk, "<= 1.2")
     row("peak memory per record / stdlib", memp, "<= 2")
@@ -199,7 +205,8 @@ def main() -> None:
 def platform_note() -> str:
     import platform
 
-    return f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}"
+    python = platform.python_version()
+    return f"Python {python}, numpy {np.__version__}, {platform.machine()}"
 
 
 if __name__ == "__main__":

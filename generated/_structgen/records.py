@@ -261,6 +261,8 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._item_size = ctypes.sizeof(self._struct)
         self._length = len(obj)
         self._address = ctypes.addressof(obj)
+        # the same memory as an array of the view type: views[i] is made by ctypes
+        self._views: Any = (self._view * self._length).from_buffer(obj)
 
     def _index(self, index: int) -> int:
         if not isinstance(index, int):

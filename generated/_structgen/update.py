@@ -147,9 +147,7 @@ class RecordItems(Generic[ViewT, DataT]):
         return position
 
     def __getitem__(self, index: int) -> ViewT:
-        position = self._touch(index)
-        array = self._array
-        return array._view.from_buffer(array._obj, position * array._item_size)  # type: ignore[no-any-return]
+        return self._array._views[self._touch(index)]  # type: ignore[no-any-return]
 
     def __setitem__(self, index: int, data: DataT) -> None:
         array = self._array
@@ -164,8 +162,8 @@ class RecordItems(Generic[ViewT, DataT]):
         array = self._array
         if self._whole is None:
             self._whole = array._memory.tobytes()
-        views: Any = (array._view * array._length).from_buffer(array._obj)
-        return iter(views)
+        views: Iterator[ViewT] = iter(array._views)
+        return views
 
     def __reduce__(self) -> NoReturn:
         raise _pickle_error(f"the items of {type(self._array).__name__}.update()")
