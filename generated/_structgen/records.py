@@ -176,9 +176,6 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
-_memmove, _addressof = ctypes.memmove, ctypes.addressof
-
-
 def _physical_memory() -> int | None:
     """Bytes of memory this machine has, where the system says."""
     try:
@@ -263,6 +260,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._address = ctypes.addressof(obj)
         # the same memory as an array of the view type: views[i] is made by ctypes
         self._views: Any = (self._view * self._length).from_buffer(obj)
+        self._updater: _ArrayUpdate[ViewT, DataT] = _ArrayUpdate(self, None)
 
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
@@ -296,12 +294,12 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
             position = index
         else:
             position = self._index(index)
-        scratch = self._codec.check(data)
-        size = self._item_size
+        source = memoryview(self._codec.check(data)).cast("B")
+        start = position * self._item_size
         self._acquire()
         try:
-            # memmove, not obj[i] = scratch: ctypes would keep an object per index
-            _memmove(self._address + position * size, _addressof(scratch), size)
+            # bytes copied, not obj[i] = scratch: ctypes would keep an object per index
+            self._memory[start : start + self._item_size] = source
         finally:
             self._release()
 
@@ -320,7 +318,8 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
         if timeout is None:
-            return _ArrayUpdate(self, None)
+            updater = self._updater
+            return updater if not updater._open else _ArrayUpdate(self, None)
         return _ArrayUpdate(self, _seconds(timeout, type(self).__name__))
 
     @classmethod

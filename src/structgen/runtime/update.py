@@ -150,10 +150,9 @@ class RecordItems(Generic[ViewT, DataT]):
 
     def __setitem__(self, index: int, data: DataT) -> None:
         array = self._array
-        scratch = array._codec.check(data)
-        size = array._item_size
-        target = array._address + self._touch(index) * size
-        ctypes.memmove(target, ctypes.addressof(scratch), size)
+        source = memoryview(array._codec.check(data)).cast("B")
+        start = self._touch(index) * array._item_size
+        array._memory[start : start + array._item_size] = source
 
     def __iter__(self) -> Iterator[ViewT]:
         # every element: one copy of the whole array for the rollback, and the views
@@ -178,29 +177,34 @@ class RecordItems(Generic[ViewT, DataT]):
 
 
 class _ArrayUpdate(Generic[ViewT, DataT]):
-    __slots__ = ("_array", "_items", "_timeout")
+    """What an array's ``update()`` returns; each array keeps one ready (no allocation).
+
+    Nested or concurrent blocks get their own (``update()`` makes a new one while the
+    array's is open); the state is reset before the lock is let go.
+    """
+
+    __slots__ = ("_array", "_items", "_open", "_timeout")
 
     def __init__(
         self, array: SharedRecordArray[Any, ViewT, DataT], timeout: float | None
     ) -> None:
         self._array = array
         self._timeout = timeout
+        self._items: RecordItems[ViewT, DataT] = RecordItems(array)
+        self._open = False
 
     def __enter__(self) -> RecordItems[ViewT, DataT]:
-        if hasattr(self, "_items"):
-            raise RuntimeError(
-                f"{type(self._array).__name__}: this update() block was already "
-                "entered; call update() again for another block"
-            )
         array = self._array
         acquire = array._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
             raise _timeout_error(type(array).__name__, cast(float, self._timeout))
-        try:
-            self._items = RecordItems(array)
-        except BaseException:  # not entered, so no __exit__: let go of the lock here
+        if self._open:  # only its holder can be here: entered twice
             array._release()
-            raise
+            raise RuntimeError(
+                f"{type(array).__name__}: this update() block is already open; "
+                "call update() again for a nested block"
+            )
+        self._open = True
         return self._items
 
     def __exit__(
@@ -209,12 +213,17 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        items = self._items
         try:
             if exc_type is not None:
-                self._items._restore()
+                items._restore()
                 if exc_type in (TypeError, OverflowError) and exc is not None:
                     obj = self._array._obj
                     start, size = ctypes.addressof(obj), ctypes.sizeof(obj)
-                    name_failed_store(exc, tb, start, size, self._items)
+                    name_failed_store(exc, tb, start, size, items)
         finally:
+            if items._saved:
+                items._saved = {}
+            items._whole = None
+            self._open = False
             self._array._release()

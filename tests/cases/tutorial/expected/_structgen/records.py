@@ -247,13 +247,20 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         scratches = [self._codec.check(item) for item in items]
         resolved = _resolve_lock(lock, ctx, name)
         obj = _shared_array(self._struct, len(scratches), name)
+        # memmove, not obj[i] = scratch: ctypes would keep an object per index written
+        size, address = ctypes.sizeof(self._struct), ctypes.addressof(obj)
         for position, scratch in enumerate(scratches):
-            obj[position] = scratch
+            ctypes.memmove(address + position * size, ctypes.addressof(scratch), size)
         self._attach(obj, resolved)
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
         self._item_size = ctypes.sizeof(self._struct)
+        self._length = len(obj)
+        self._address = ctypes.addressof(obj)
+        # the same memory as an array of the view type: views[i] is made by ctypes
+        self._views: Any = (self._view * self._length).from_buffer(obj)
+        self._updater: _ArrayUpdate[ViewT, DataT] = _ArrayUpdate(self, None)
 
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
@@ -283,11 +290,16 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         return data
 
     def __setitem__(self, index: int, data: DataT) -> None:
-        position = self._index(index)
-        scratch = self._codec.check(data)
+        if type(index) is int and 0 <= index < self._length:
+            position = index
+        else:
+            position = self._index(index)
+        source = memoryview(self._codec.check(data)).cast("B")
+        start = position * self._item_size
         self._acquire()
         try:
-            self._obj[position] = scratch
+            # bytes copied, not obj[i] = scratch: ctypes would keep an object per index
+            self._memory[start : start + self._item_size] = source
         finally:
             self._release()
 
@@ -305,6 +317,9 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
+        if timeout is None:
+            updater = self._updater
+            return updater if not updater._open else _ArrayUpdate(self, None)
         return _ArrayUpdate(self, _seconds(timeout, type(self).__name__))
 
     @classmethod
@@ -341,10 +356,12 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         dtype = array_dtype(np, self._view)
         self._acquire()
         try:
-            copy: _numpy.ndarray[Any, Any] = np.frombuffer(self._memory, dtype=dtype)
-            return copy.copy()
+            # copied as bytes (one memcpy), then seen as records
+            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._memory, np.uint8)
+            copy = raw.copy()
         finally:
             self._release()
+        return copy.view(dtype)
 
     def assign_numpy(self, values: _numpy.ndarray[Any, Any]) -> None:
         """Write a whole array of ``dtype()`` and this length under one acquisition.

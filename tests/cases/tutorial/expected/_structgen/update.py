@@ -123,39 +123,54 @@ class RecordItems(Generic[ViewT, DataT]):
     Each element's bytes are saved on its first use in the block, for rollback.
     """
 
-    __slots__ = ("_array", "_saved")
+    __slots__ = ("_array", "_saved", "_whole")
 
     def __init__(self, array: SharedRecordArray[Any, ViewT, DataT]) -> None:
         self._array = array
         self._saved: dict[int, bytes] = {}
+        self._whole: bytes | None = None  # every element, saved once by iteration
 
     def __len__(self) -> int:
-        return len(self._array._obj)
+        return self._array._length
 
     def _touch(self, index: int) -> int:
-        position = self._array._index(index)
-        if position not in self._saved:
-            size = self._array._item_size
+        array = self._array
+        if type(index) is int and 0 <= index < array._length:
+            position = index
+        else:
+            position = array._index(index)
+        saved = self._saved
+        if position not in saved and self._whole is None:
+            size = array._item_size
             start = position * size
-            self._saved[position] = self._array._memory[start : start + size].tobytes()
+            saved[position] = array._memory[start : start + size].tobytes()
         return position
 
     def __getitem__(self, index: int) -> ViewT:
-        position = self._touch(index)
-        array = self._array
-        return array._view.from_buffer(array._obj, position * array._item_size)  # type: ignore[no-any-return]
+        return self._array._views[self._touch(index)]  # type: ignore[no-any-return]
 
     def __setitem__(self, index: int, data: DataT) -> None:
-        scratch = self._array._codec.check(data)
-        self._array._obj[self._touch(index)] = scratch
+        array = self._array
+        source = memoryview(array._codec.check(data)).cast("B")
+        start = self._touch(index) * array._item_size
+        array._memory[start : start + array._item_size] = source
 
     def __iter__(self) -> Iterator[ViewT]:
-        return (self[index] for index in range(len(self)))
+        # every element: one copy of the whole array for the rollback, and the views
+        # made by ctypes as it iterates an array of the view type over the memory
+        array = self._array
+        if self._whole is None:
+            self._whole = array._memory.tobytes()
+        views: Iterator[ViewT] = iter(array._views)
+        return views
 
     def __reduce__(self) -> NoReturn:
         raise _pickle_error(f"the items of {type(self._array).__name__}.update()")
 
     def _restore(self) -> None:
+        # the whole copy first: per-element copies are all older (none after it)
+        if self._whole is not None:
+            self._array._memory[:] = self._whole
         size = self._array._item_size
         for position, saved in self._saved.items():
             start = position * size
@@ -163,29 +178,34 @@ class RecordItems(Generic[ViewT, DataT]):
 
 
 class _ArrayUpdate(Generic[ViewT, DataT]):
-    __slots__ = ("_array", "_items", "_timeout")
+    """What an array's ``update()`` returns; each array keeps one ready (no allocation).
+
+    Nested or concurrent blocks get their own (``update()`` makes a new one while the
+    array's is open); the state is reset before the lock is let go.
+    """
+
+    __slots__ = ("_array", "_items", "_open", "_timeout")
 
     def __init__(
         self, array: SharedRecordArray[Any, ViewT, DataT], timeout: float | None
     ) -> None:
         self._array = array
         self._timeout = timeout
+        self._items: RecordItems[ViewT, DataT] = RecordItems(array)
+        self._open = False
 
     def __enter__(self) -> RecordItems[ViewT, DataT]:
-        if hasattr(self, "_items"):
-            raise RuntimeError(
-                f"{type(self._array).__name__}: this update() block was already "
-                "entered; call update() again for another block"
-            )
         array = self._array
         acquire = array._acquire
         if not acquire(False) and not _acquire_contended(acquire, self._timeout):
             raise _timeout_error(type(array).__name__, cast(float, self._timeout))
-        try:
-            self._items = RecordItems(array)
-        except BaseException:  # not entered, so no __exit__: let go of the lock here
+        if self._open:  # only its holder can be here: entered twice
             array._release()
-            raise
+            raise RuntimeError(
+                f"{type(array).__name__}: this update() block is already open; "
+                "call update() again for a nested block"
+            )
+        self._open = True
         return self._items
 
     def __exit__(
@@ -194,12 +214,17 @@ class _ArrayUpdate(Generic[ViewT, DataT]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        items = self._items
         try:
             if exc_type is not None:
-                self._items._restore()
+                items._restore()
                 if exc_type in (TypeError, OverflowError) and exc is not None:
                     obj = self._array._obj
                     start, size = ctypes.addressof(obj), ctypes.sizeof(obj)
-                    name_failed_store(exc, tb, start, size, self._items)
+                    name_failed_store(exc, tb, start, size, items)
         finally:
+            if items._saved:
+                items._saved = {}
+            items._whole = None
+            self._open = False
             self._array._release()

@@ -131,6 +131,10 @@ class _Float(Codec[float, float, float]):
     def check(self, value: object) -> float:
         # What ctypes itself takes for a double (it is what a view's float64 field
         # takes): a real number, or an object with __float__ or __index__, not text.
+        if type(value) is float and (
+            not self.single or -_FLOAT32_OVERFLOW < value < _FLOAT32_OVERFLOW
+        ):
+            return value  # the common case, in line
         cls = type(value)
         if isinstance(value, str | bytes | bytearray) or not (
             hasattr(cls, "__float__") or hasattr(cls, "__index__")
