@@ -1,0 +1,1 @@
+"""Runtime helpers shared by the modules structgen generates (standard library only)."""
