@@ -160,8 +160,11 @@ def format_ls() -> str:
         return "no structgen segments"
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip()
-        + ("  " + row[4] if row[4] else "")
+        (
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+            + "  "
+            + row[4]
+        ).rstrip()
         for row in rows
     )
 

@@ -142,7 +142,7 @@ def parse_description(raw: bytes, where: str = "segment") -> Description:
         if not isinstance(spec, dict) or set(spec) != {"type", "members"}:
             raise _bad(where, f"enum {enum_name!r} needs type and members")
         storage = spec["type"]
-        if storage not in _INTEGERS:
+        if not isinstance(storage, str) or storage not in _INTEGERS:
             raise _bad(where, f"enum {enum_name!r} has storage {storage!r}")
         members = spec["members"]
         if not isinstance(members, list) or not members:
@@ -191,6 +191,8 @@ def _parse_record(
         field_name = _str(item["name"], "field name", where)
         label = f"{name}.{field_name}"
         kind = item["type"]
+        if not isinstance(kind, str):
+            raise _bad(where, f"{label} type must be a text, not {kind!r}")
         offset = _int(item["offset"], f"{label} offset", where)
         fsize = _int(item["size"], f"{label} size", where)
         dims_raw = item["dims"]

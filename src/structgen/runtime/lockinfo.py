@@ -63,12 +63,15 @@ class SemaphoreLock:
         self.release = semlock.release
 
     @classmethod
-    def create(cls, name: str, *, track: bool) -> Self:
-        semlock = _multiprocessing.SemLock(_RECURSIVE_MUTEX, 1, 1, name, False)
-        if track:
-            from multiprocessing import resource_tracker
-
-            resource_tracker.register(name, "semaphore")
+    def create(cls, name: str) -> Self:
+        """A new semaphore (its lifetime is the segment's: ``Segment.adopt``)."""
+        try:
+            semlock = _multiprocessing.SemLock(_RECURSIVE_MUTEX, 1, 1, name, False)
+        except FileExistsError:
+            # left by a segment of the same name that is gone (its segment was made
+            # exclusively just now, so no one uses this one)
+            _multiprocessing.sem_unlink(name)
+            semlock = _multiprocessing.SemLock(_RECURSIVE_MUTEX, 1, 1, name, False)
         with _cache_lock:
             _cache[name] = semlock
         return cls(semlock, name)

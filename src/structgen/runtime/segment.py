@@ -33,7 +33,7 @@ import stat
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .header import (
@@ -220,6 +220,7 @@ class Segment:
         self.description = description
         self.created = created
         self._views: list[memoryview] = []
+        self.tracked = False
 
     # -- regions (memoryviews the segment releases on close) --
     @property
@@ -278,11 +279,10 @@ class Segment:
             fd = os.open(path, flags, mode)
         except OSError as exc:
             raise _open_error(exc, name, "create") from None
-        register, _unregister = _tracker()
         tracked = False
         try:
             if not persist:
-                register(f"/{name}", "shared_memory")
+                _own(name, f"/{name}", "shared_memory")
                 tracked = True
             os.fchmod(fd, mode)  # the umask must not change the mode asked for
             os.ftruncate(fd, plan.size)
@@ -348,6 +348,7 @@ class Segment:
         )
         buf[plan.desc_offset : plan.desc_offset + plan.desc_size] = description
         segment = cls(name, buf, header, desc, created=True)
+        segment.tracked = tracked
         try:
             if init is not None:
                 init(segment)
@@ -357,8 +358,6 @@ class Segment:
             raise
         struct.pack_into("<I", buf, _READY_OFFSET, READY)  # last: now it may be used
         segment.header = dataclasses.replace(header, ready=True)
-        if tracked:
-            _at_clean_exit(name)
         return segment
 
     @classmethod
@@ -426,59 +425,107 @@ class Segment:
         with contextlib.suppress(BufferError):
             buf.close()
 
-    def unlink(self) -> None:
+    def adopt(self, tracker_name: str, rtype: str) -> None:
+        """A companion object (its lock's semaphore) made with this segment: it
+        shares the segment's lifetime (tracked unless ``persist``)."""
+        if self.tracked:
+            _own(self.name, tracker_name, rtype)
+
+    def unlink(self, companions: Sequence[tuple[str, str]] = ()) -> None:
         """Remove the name (and stop tracking it); mapped processes go on working."""
-        unlink_name(self.name)
+        unlink_name(self.name, companions)
 
 
-_exit_names: set[str] = set()
-_exit_pid: list[int] = []
+@dataclass
+class _Owned:
+    """What this process made for one segment and the tracker watches: (tracker
+    name, resource type, (st_dev, st_ino) when made)."""
+
+    entries: list[tuple[str, str, tuple[int, int] | None]]
 
 
-def _at_clean_exit(name: str) -> None:
-    """Remove ``name`` when this process exits cleanly (after multiprocessing has
-    joined its children); the resource tracker covers every other end."""
+_owned: dict[str, _Owned] = {}
+_owner_pid = [0]
+
+
+def _path_of(tracker_name: str, rtype: str) -> str:
+    base = tracker_name.lstrip("/")
+    return f"{SHM_DIR}/sem.{base}" if rtype == "semaphore" else f"{SHM_DIR}/{base}"
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _own(name: str, tracker_name: str, rtype: str) -> None:
+    """Register a name this process made with the resource tracker (so it goes when
+    this process and its children have ended, however they end), and remove it on a
+    clean exit, after multiprocessing has joined its children."""
     from multiprocessing import util
 
-    if _exit_pid != [os.getpid()]:  # first time in this process (or a forked child)
-        _exit_names.clear()
-        _exit_pid[:] = [os.getpid()]
+    if _owner_pid[0] != os.getpid():  # first time in this process (or a forked child)
+        _owned.clear()
+        _owner_pid[0] = os.getpid()
         util.Finalize(None, _clean_exit, exitpriority=-100)
-    _exit_names.add(name)
+    _tracker()[0](tracker_name, rtype)
+    entry = _owned.setdefault(name, _Owned([]))
+    entry.entries.append(
+        (tracker_name, rtype, _identity(_path_of(tracker_name, rtype)))
+    )
+
+
+def _disown(name: str, remove: bool) -> None:
+    """Stop tracking what this process made for ``name``; with ``remove``, unlink it
+    first, unless the name now belongs to another object (removed and made again)."""
+    if _owner_pid[0] != os.getpid():
+        return
+    entry = _owned.pop(name, None)
+    if entry is None:
+        return
+    unregister = _tracker()[1]
+    for tracker_name, rtype, identity in entry.entries:
+        path = _path_of(tracker_name, rtype)
+        if remove and identity is not None and _identity(path) == identity:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        unregister(tracker_name, rtype)
 
 
 def _clean_exit() -> None:
-    if _exit_pid != [os.getpid()]:
-        return
-    for name in sorted(_exit_names):
-        _remove(name, True)
-    _exit_names.clear()
+    for name in sorted(_owned):
+        _disown(name, remove=True)
 
 
 def _remove(name: str, tracked: bool) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(f"{SHM_DIR}/{name}")
     if tracked:
-        _exit_names.discard(name)
-        _unregister = _tracker()[1]
-        _unregister(f"/{name}", "shared_memory")
+        _disown(name, remove=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{SHM_DIR}/{name}")
 
 
-def unlink_name(name: str) -> None:
-    """Remove a segment's name; unregister it if this process created it."""
+def unlink_name(name: str, companions: Sequence[tuple[str, str]] = ()) -> None:
+    """Remove a segment's name and its companions' (``(tracker name, type)``, e.g. its
+    lock's semaphore); stop tracking them if this process made them."""
     check_name(name)
-    tracked = name in _exit_names and _exit_pid == [os.getpid()]
+    owned = _owner_pid[0] == os.getpid() and name in _owned
     try:
         os.unlink(f"{SHM_DIR}/{name}")
     except FileNotFoundError:
-        if not tracked:
+        if not owned:
             raise FileNotFoundError(
                 errno.ENOENT, f"no shared memory segment named '{name}'"
             ) from None
     except PermissionError as exc:
         raise _open_error(exc, name, "remove") from None
-    if tracked:
-        _remove(name, True)
+    for tracker_name, rtype in companions:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(_path_of(tracker_name, rtype))
+    _disown(name, remove=False)
 
 
 def list_segments() -> list[tuple[str, Header | None, str]]:
