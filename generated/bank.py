@@ -121,6 +121,30 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
         scratch.transfers = transfers
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        balance: int = 0,
+        transfers: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _AccountView()
+        scratch.balance = balance
+        scratch.transfers = transfers
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def balance(self) -> int:
         """Money in the account, in cents."""

@@ -121,6 +121,30 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
         scratch.last_worker = last_worker
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        count: int = 0,
+        last_worker: int = -1,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _CounterView()
+        scratch.count = count
+        scratch.last_worker = last_worker
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def count(self) -> int:
         """Events seen so far."""

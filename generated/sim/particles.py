@@ -131,6 +131,32 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
         scratch.z = z
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 0.0,
+        z: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _Vec3View()
+        scratch.x = x
+        scratch.y = y
+        scratch.z = z
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()
@@ -349,6 +375,40 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
         scratch.alive = alive
         scratch.id = id
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        position: Vec3Data = Vec3Data(),
+        velocity: Vec3Data = Vec3Data(),
+        mass: float = 1.0,
+        radius: _units.LengthData = _PARTICLE_RADIUS_DEFAULT,
+        phase: Phase | int = Phase.LIQUID,
+        alive: bool = True,
+        id: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _ParticleView()
+        scratch.position = position
+        scratch.velocity = velocity
+        scratch.mass = _PARTICLE_MASS.check(mass)
+        scratch.radius = radius
+        scratch.phase = phase
+        scratch.alive = alive
+        scratch.id = id
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def position(self) -> Vec3Data:
@@ -714,6 +774,48 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
         scratch.tick = tick
         scratch.dirty = dirty
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        number: int = 0,
+        origin: _geometry.PointData = _FRAME_ORIGIN_DEFAULT,
+        corners: _typing.Sequence[_geometry.PointData] = _FRAME_CORNERS_DEFAULT,
+        particles: _typing.Sequence[ParticleData] = (ParticleData(),) * 8,
+        heat: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 3,) * 4,
+        title: str = "untitled",
+        labels: _typing.Sequence[str] = ("",) * 4,
+        checksum: bytes = bytes(8),
+        flags: Flags | int = Flags.NONE,
+        tick: int = 0,
+        dirty: bool = False,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _FrameView()
+        scratch.number = number
+        scratch.origin = origin
+        scratch.corners = corners
+        scratch.particles = particles
+        scratch.heat = heat
+        scratch.title = title
+        scratch.labels = labels
+        scratch.checksum = checksum
+        scratch.flags = flags
+        scratch.tick = tick
+        scratch.dirty = dirty
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def number(self) -> int:

@@ -60,15 +60,12 @@ def _record(
         return
     hints = typing.get_type_hints(data)
     fields = []
-    for field_name, ctype, *_bits in struct._fields_:
+    for field_name, field_type, *_bits in struct._fields_:
+        ctype: Any = field_type
         descriptor = getattr(struct, field_name)
         hint = hints[field_name]
         dims: list[int] = []
-        while (
-            isinstance(ctype, type)
-            and issubclass(ctype, ctypes.Array)
-            and typing.get_origin(hint) is tuple
-        ):
+        while _is_array(ctype) and typing.get_origin(hint) is tuple:
             dims.append(ctype._length_)
             ctype = ctype._type_
             hint = typing.get_args(hint)[0]
@@ -98,3 +95,7 @@ def _record(
         "align": ctypes.alignment(struct),
         "fields": fields,
     }
+
+
+def _is_array(ctype: object) -> bool:
+    return isinstance(ctype, type) and issubclass(ctype, ctypes.Array)

@@ -24,6 +24,7 @@ __all__ = [
     "LOCK_KIND_SEMAPHORE",
     "LockInfo",
     "SemaphoreLock",
+    "companions",
     "describe",
     "sem_name",
     "unlink_companions",
@@ -134,6 +135,11 @@ def describe(state: bytes, lock_kind: int, name: str) -> LockInfo:
         value = semlock._get_value()
         return LockInfo("free" if value else "held", None, None, 0)
     return LockInfo(f"unknown (lock kind {lock_kind})", None, None, 0)
+
+
+def companions(name: str) -> list[tuple[str, str]]:
+    """The lock's named objects of segment ``name``: (tracker name, resource type)."""
+    return [(sem_name(name), "semaphore")]
 
 
 def unlink_companions(name: str) -> None:
