@@ -513,6 +513,17 @@ RESERVED_FIELDS = [
     "from_value",
     "lock",
     "ctx",
+    "create",
+    "attach",
+    "close",
+    "unlink",
+    "mode",
+    "exist_ok",
+    "persist",
+    "numpy",
+    "to_numpy",
+    "assign_numpy",
+    "dtype",
 ]
 
 
