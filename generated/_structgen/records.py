@@ -79,11 +79,6 @@ class _SharedBase:
         self._segment = segment
         self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock, True)
 
-    @property
-    def name(self) -> str | None:
-        """The segment's name for a named record (``create``/``attach``), else None."""
-        return None if self._segment is None else self._segment.name
-
     def close(self) -> None:
         """Unmap a named record from this process; later use raises ValueError.
 
@@ -131,7 +126,8 @@ class _SharedBase:
     def __reduce__(self) -> tuple[Any, ...]:
         if self._segment is not None:  # by name: the same segment wherever it goes
             if self._segment.closed:
-                raise ValueError(f"{type(self).__name__} '{self.name}' is closed")
+                name = self._segment.name
+                raise ValueError(f"{type(self).__name__} '{name}' is closed")
             return _rebuild_named, (type(self), self._segment.name)
         # As multiprocessing.Value: only while starting a process; never a silent copy.
         multiprocessing.context.assert_spawning(self)
@@ -382,7 +378,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
             raise TypeError(f"{type(self).__name__} indices must be int, not {index!r}")
-        size = len(self._obj)
+        size = len(self)
         if not -size <= index < size:
             raise IndexError(
                 f"{type(self).__name__} index {index} out of range({size})"

@@ -118,6 +118,30 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
         scratch.quote = quote
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        path: str = 'C:\\temp\\"{{x}}"',
+        quote: Quote | int = Quote.SINGLE,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _TrickyView()
+        scratch.path = path
+        scratch.quote = quote
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def path(self) -> str:
         """A field doc with \"\"\", \\ and {{ braces }}."""
@@ -266,6 +290,28 @@ class SharedPlain(_sg.SharedRecord[Plain, _PlainView, PlainData]):
         scratch = _PlainView()
         scratch.x = x
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _PlainView()
+        scratch.x = x
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def x(self) -> int:

@@ -214,6 +214,47 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
         scratch.grid = grid
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        color: Color | int = Color.RED,
+        level: Level | int = Level.LOW,
+        chosen: Level | int = Level.HIGH,
+        offset: Offset | int = Offset.HERE,
+        big: Big | int = Big.SMALL,
+        port: Port | int = Port.HTTPS,
+        tiny: Tiny | int = Tiny.ONLY,
+        palette: _typing.Sequence[Color | int] = (Color.RED,) * 3,
+        grid: _typing.Sequence[_typing.Sequence[Level | int]] = (
+            (Level.LOW, Level.MEDIUM),
+            (Level.HIGH, Level.LOW),
+        ),
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _SettingsView()
+        scratch.color = color
+        scratch.level = level
+        scratch.chosen = chosen
+        scratch.offset = offset
+        scratch.big = big
+        scratch.port = port
+        scratch.tiny = tiny
+        scratch.palette = palette
+        scratch.grid = grid
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def color(self) -> Color:
         self._acquire()

@@ -97,6 +97,30 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
         scratch.y = y
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: _units.LengthData = _POINT_X_DEFAULT,
+        y: _units.LengthData = _POINT_Y_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _PointView()
+        scratch.x = x
+        scratch.y = y
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> _units.LengthData:
         self._acquire()

@@ -116,6 +116,30 @@ class SharedVec2(_sg.SharedRecord[Vec2, _Vec2View, Vec2Data]):
         scratch.y = y
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 1.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _Vec2View()
+        scratch.x = x
+        scratch.y = y
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()
@@ -253,6 +277,30 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
         scratch.low = low
         scratch.high = high
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        low: Vec2Data = Vec2Data(),
+        high: Vec2Data = Vec2Data(x=2.0, y=3.0),
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _BoxView()
+        scratch.low = low
+        scratch.high = high
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def low(self) -> Vec2Data:
@@ -503,6 +551,51 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
         scratch.blob = blob
         scratch.visible = visible
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        segment_name: str,
+        /,
+        *,
+        id: int = 0,
+        origin: Vec2Data = Vec2Data(),
+        corners: _typing.Sequence[Vec2Data] = (Vec2Data(),) * 4,
+        bounds: BoxData = BoxData(),
+        samples: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 2,) * 8,
+        grid: _typing.Sequence[_typing.Sequence[_typing.Sequence[int]]] = (
+            ((0,) * 4,) * 3,
+        )
+        * 2,
+        name: str = "sprite",
+        labels: _typing.Sequence[str] = ("a", "bé", ""),
+        tag: bytes = b"ab\x00\x00",
+        blob: _typing.Sequence[bytes] = (bytes(3),) * 2,
+        visible: bool = True,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _SpriteView()
+        scratch.id = id
+        scratch.origin = origin
+        scratch.corners = corners
+        scratch.bounds = bounds
+        scratch.samples = samples
+        scratch.grid = grid
+        scratch.name = name
+        scratch.labels = labels
+        scratch.tag = tag
+        scratch.blob = blob
+        scratch.visible = visible
+        return cls._create(segment_name, scratch, mode, exist_ok, persist)
 
     @property
     def id(self) -> int:
@@ -864,6 +957,32 @@ class SharedPadded(_sg.SharedRecord[Padded, _PaddedView, PaddedData]):
         scratch.c = c
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: int = 0,
+        c: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _PaddedView()
+        scratch.a = a
+        scratch.b = b
+        scratch.c = c
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def a(self) -> int:
         self._acquire()
@@ -1042,6 +1161,32 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
         scratch.b = _PACK2_B.check(b)
         scratch.c = c
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: float = 0.0,
+        c: PaddedData = PaddedData(),
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _Pack2View()
+        scratch.a = a
+        scratch.b = _PACK2_B.check(b)
+        scratch.c = c
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def a(self) -> int:
@@ -1229,6 +1374,30 @@ class SharedPack16(_sg.SharedRecord[Pack16, _Pack16View, Pack16Data]):
         scratch.b = b
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _Pack16View()
+        scratch.a = a
+        scratch.b = b
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def a(self) -> int:
         self._acquire()
@@ -1376,6 +1545,30 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
         scratch.sprites = sprites
         scratch.boxes = boxes
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        sprites: _typing.Sequence[SpriteData] = (SpriteData(),) * 2,
+        boxes: _typing.Sequence[_typing.Sequence[BoxData]] = ((BoxData(),) * 2,) * 2,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _FramesView()
+        scratch.sprites = sprites
+        scratch.boxes = boxes
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def sprites(self) -> tuple[SpriteData, ...]:

@@ -94,6 +94,30 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
         scratch.y = _POINT_Y.check(y)
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _PointView()
+        scratch.x = _POINT_X.check(x)
+        scratch.y = _POINT_Y.check(y)
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()

@@ -137,6 +137,36 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
         scratch.size = size
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        at: _geometry.PointData = _PARTICLE_AT_DEFAULT,
+        path: _typing.Sequence[_geometry.PointData] = _PARTICLE_PATH_DEFAULT,
+        unit: _units.Unit | int = _units.Unit.METRE,
+        units: _typing.Sequence[_units.Unit | int] = (_units.Unit.METRE,) * 2,
+        size: _units.LengthData = _PARTICLE_SIZE_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _ParticleView()
+        scratch.at = at
+        scratch.path = path
+        scratch.unit = unit
+        scratch.units = units
+        scratch.size = size
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def at(self) -> _geometry.PointData:
         self._acquire()

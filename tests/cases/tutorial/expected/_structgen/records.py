@@ -12,6 +12,7 @@ import multiprocessing.synchronize
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from .header import KIND_ARRAY, KIND_RECORD
 from .locks import (
     Context,
     LockArg,
@@ -20,6 +21,8 @@ from .locks import (
     _resolve_lock,
     _seconds,
 )
+from .named import attach_segment, create_segment, unlink_segment
+from .segment import Segment
 from .update import Update, _ArrayUpdate, _TimedUpdate
 from .values import _Record
 from .views import View
@@ -37,6 +40,21 @@ def _rebuild(cls: type[SharedRecord[Any, Any, Any]], obj: Any, lock: Any) -> Any
     return shared
 
 
+def _rebuild_named(cls: type[_SharedBase], name: str) -> Any:
+    """A named record reaches another process by its name: it attaches there."""
+    return cls.attach(name)  # type: ignore[attr-defined]
+
+
+class _Closed:
+    """What a closed named record's lock functions become: every use says so."""
+
+    def __init__(self, owner: str, name: str) -> None:
+        self.message = f"{owner} '{name}' is closed"
+
+    def __call__(self, *args: object) -> bool:
+        raise ValueError(self.message)
+
+
 class _SharedBase:
     """Lock plumbing shared by single records and arrays of them."""
 
@@ -45,12 +63,52 @@ class _SharedBase:
     _struct: ClassVar[type[Any]]
     _view: ClassVar[type[Any]]
     _codec: ClassVar[_Record[Any, Any]]
+    _segment: Segment | None = None  # named records only
 
-    def _attach(self, obj: Any, lock: Any) -> None:
+    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
         self._obj = obj
         self._lock = lock
-        self._acquire, self._release = _lock_functions(lock, type(self).__name__)
+        if named:  # the lock of a named segment: its own acquire/release
+            self._acquire, self._release = lock.acquire, lock.release
+        else:
+            self._acquire, self._release = _lock_functions(lock, type(self).__name__)
         self._memory = memoryview(obj).cast("B")
+
+    def _attach_segment(self, segment: Segment, lock: Any, ctype: Any) -> None:
+        header = segment.header
+        self._segment = segment
+        self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock, True)
+
+    def close(self) -> None:
+        """Unmap a named record from this process; later use raises ValueError.
+
+        The segment and its name stay (``unlink()`` removes the name).
+        """
+        segment = self._named("close")
+        if segment.closed:
+            return
+        closed = _Closed(type(self).__name__, segment.name)
+        self._acquire = self._release = closed
+        self._forget(closed)
+        self._memory.release()
+        self._obj = None
+        segment.close()
+
+    def _forget(self, closed: _Closed) -> None:
+        pass
+
+    def unlink(self) -> None:
+        """Remove a named record's name (and its lock's). Processes that have it
+        mapped go on working; a later ``attach`` of the name fails."""
+        unlink_segment(self._named("unlink"))
+
+    def _named(self, method: str) -> Segment:
+        if self._segment is None:
+            raise TypeError(
+                f"{type(self).__name__}.{method}(): only a named record (made by "
+                "create() or attach()) has a segment to " + method
+            )
+        return self._segment
 
     def get_lock(
         self,
@@ -66,6 +124,11 @@ class _SharedBase:
         self._release()
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._segment is not None:  # by name: the same segment wherever it goes
+            if self._segment.closed:
+                name = self._segment.name
+                raise ValueError(f"{type(self).__name__} '{name}' is closed")
+            return _rebuild_named, (type(self), self._segment.name)
         # As multiprocessing.Value: only while starting a process; never a silent copy.
         multiprocessing.context.assert_spawning(self)
         return _rebuild, (type(self), self._obj, self._lock)
@@ -82,11 +145,64 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._attach(multiprocessing.sharedctypes.RawValue(self._struct), resolved)
         self._commit(scratch)
 
-    def _attach(self, obj: Any, lock: Any) -> None:
-        super()._attach(obj, lock)
+    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
+        super()._attach(obj, lock, named)
         self._updater: Update[ViewT] = Update(self)
         # the same memory through the checked view: what property setters write to
         self._live: ViewT = self._updater._view
+
+    def _forget(self, closed: _Closed) -> None:
+        self._updater._acquire = self._updater._release = closed
+        self._updater._memory.release()
+        self._updater = Update.__new__(Update)
+        self._updater._acquire = self._updater._release = closed
+        self._updater._saved = None
+        self._live = None  # type: ignore[assignment]
+
+    @classmethod
+    def _create(
+        cls,
+        name: str,
+        scratch: ViewT,
+        mode: int,
+        exist_ok: bool,
+        persist: bool,
+    ) -> Self:
+        """``create()`` once the generated code has checked the field values."""
+        source = memoryview(scratch).cast("B")  # type: ignore[arg-type]
+
+        def fill(data: memoryview) -> None:
+            data[:] = source
+
+        segment, lock = create_segment(
+            cls.__name__,
+            name,
+            cls._struct,
+            cls._codec.data,
+            KIND_RECORD,
+            1,
+            fill,
+            mode,
+            exist_ok,
+            persist,
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct)
+        return shared
+
+    @classmethod
+    def attach(cls, name: str, *, timeout: float | None = None) -> Self:
+        """Open the named record ``name`` made by ``create()`` in any process.
+
+        No such name: FileNotFoundError, unless ``timeout`` (seconds) lets it appear;
+        another record, layout or an array: ValueError naming what differs.
+        """
+        segment, lock = attach_segment(
+            cls.__name__, name, cls._struct, cls._codec.data, KIND_RECORD, timeout
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct)
+        return shared
 
     @classmethod
     def from_value(cls, value: object, *, lock: LockArg = False) -> Self:
@@ -126,6 +242,8 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def get_obj(self) -> StructT:
         """The raw ctypes Structure in shared memory (unchecked, unlocked)."""
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return self._obj
 
     def update(self, timeout: float | None = None) -> Update[ViewT]:
@@ -181,29 +299,86 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     ) -> None:
         """``n`` elements holding the schema's defaults, or a copy of ``items``."""
         name = type(self).__name__
-        if isinstance(n_or_items, int) and not isinstance(n_or_items, bool):
-            if n_or_items < 0:
-                raise ValueError(f"{name}: length must be at least 0, not {n_or_items}")
-            items: Sequence[Any] = [self._codec.data()] * n_or_items
-        elif isinstance(n_or_items, Sequence | Iterator):
-            items = list(n_or_items)
-        else:
-            raise TypeError(f"{name} needs a length or a sequence of items")
-        scratches = [self._codec.check(item) for item in items]
+        scratches = self._items(n_or_items)
         resolved = _resolve_lock(lock, ctx, name)
         obj = multiprocessing.sharedctypes.RawArray(self._struct, len(scratches))
         for position, scratch in enumerate(scratches):
             obj[position] = scratch
         self._attach(obj, resolved)
 
-    def _attach(self, obj: Any, lock: Any) -> None:
-        super()._attach(obj, lock)
+    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
+        super()._attach(obj, lock, named)
         self._item_size = ctypes.sizeof(self._struct)
+
+    @classmethod
+    def _items(cls, n_or_items: int | Sequence[DataT]) -> list[Any]:
+        name = cls.__name__
+        if isinstance(n_or_items, int) and not isinstance(n_or_items, bool):
+            if n_or_items < 0:
+                raise ValueError(f"{name}: length must be at least 0, not {n_or_items}")
+            items: Sequence[Any] = [cls._codec.data()] * n_or_items
+        elif isinstance(n_or_items, Sequence | Iterator):
+            items = list(n_or_items)
+        else:
+            raise TypeError(f"{name} needs a length or a sequence of items")
+        return [cls._codec.check(item) for item in items]
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        n_or_items: int | Sequence[DataT],
+        *,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> Self:
+        """Make the named shared array ``/dev/shm/<name>`` (SPEC section 6).
+
+        ``n`` elements holding the schema's defaults, or a copy of ``items``. An
+        existing name raises FileExistsError, unless ``exist_ok`` (then it attaches:
+        the items given are ignored). By default the name goes when this process
+        and its children have ended; ``persist=True`` keeps it until ``unlink()``.
+        """
+        scratches = cls._items(n_or_items)
+        size = ctypes.sizeof(cls._struct)
+
+        def fill(data: memoryview) -> None:
+            for position, scratch in enumerate(scratches):
+                data[position * size : (position + 1) * size] = memoryview(
+                    scratch
+                ).cast("B")
+
+        segment, lock = create_segment(
+            cls.__name__,
+            name,
+            cls._struct,
+            cls._codec.data,
+            KIND_ARRAY,
+            len(scratches),
+            fill,
+            mode,
+            exist_ok,
+            persist,
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct * segment.header.count)
+        return shared
+
+    @classmethod
+    def attach(cls, name: str, *, timeout: float | None = None) -> Self:
+        """Open the named array ``name`` made by ``create()`` in any process."""
+        segment, lock = attach_segment(
+            cls.__name__, name, cls._struct, cls._codec.data, KIND_ARRAY, timeout
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct * segment.header.count)
+        return shared
 
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
             raise TypeError(f"{type(self).__name__} indices must be int, not {index!r}")
-        size = len(self._obj)
+        size = len(self)
         if not -size <= index < size:
             raise IndexError(
                 f"{type(self).__name__} index {index} out of range({size})"
@@ -212,9 +387,13 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def get_obj(self) -> ctypes.Array[StructT]:
         """The raw ctypes array in shared memory (unchecked, unlocked)."""
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return self._obj  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return len(self._obj)
 
     def __getitem__(self, index: int) -> DataT:

@@ -120,6 +120,32 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
         scratch.spread = spread
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        leader: _sim_particles.ParticleData = _SWARM_LEADER_DEFAULT,
+        members: _typing.Sequence[_sim_particles.ParticleData] = _SWARM_MEMBERS_DEFAULT,
+        spread: _units.LengthData = _SWARM_SPREAD_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
+        layout checked, and the values given are ignored). By default the name goes
+        when this process and its children have ended; `persist=True` keeps it until
+        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        """
+        scratch = _SwarmView()
+        scratch.leader = leader
+        scratch.members = members
+        scratch.spread = spread
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def leader(self) -> _sim_particles.ParticleData:
         self._acquire()
