@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from structgen.runtime import lockinfo
+from structgen.runtime.robust import LOCK_BLOCK_SIZE, RobustLock, undo_size
 from structgen.runtime.segment import SHM_DIR, Segment
 
 _counter = itertools.count()
@@ -63,12 +64,19 @@ def make_point(
     """A record segment of POINT_DOC with a stand-in lock, values x, -3, GREEN, 'hi'."""
 
     def init(segment: Segment) -> None:
-        sem = lockinfo.sem_name(segment.name)
-        lockinfo.SemaphoreLock.create(sem)
-        segment.adopt(sem, "semaphore")
         struct.pack_into(
             "<dib3s", segment.buffer, segment.header.data_offset, x, -3, 1, b"hi"
         )
+        header = segment.header
+        sem = lockinfo.sem_name(segment.name)
+        RobustLock.create(
+            segment.view(header.lock_offset, header.lock_size),
+            sem,
+            data=segment.view(header.data_offset, header.data_size),
+            undo=segment.view(header.undo_offset, header.undo_size),
+            elem_size=16,
+        ).close()
+        segment.adopt(sem, "semaphore")
 
     return Segment.create(
         name,
@@ -77,9 +85,9 @@ def make_point(
         count=1,
         elem_size=16,
         elem_align=8,
-        lock_size=64,
-        undo_size=16,
-        lock_kind=lockinfo.LOCK_KIND_SEMAPHORE,
+        lock_size=LOCK_BLOCK_SIZE,
+        undo_size=undo_size(16, 1),
+        lock_kind=lockinfo.LOCK_KIND_ROBUST,
         mode=mode,
         persist=persist,
         init=init,
@@ -104,3 +112,16 @@ def cleanup(*names: str) -> Iterator[None]:
 
 def shm_entries() -> set[str]:
     return set(os.listdir(SHM_DIR))
+
+
+def attach_lock(name: str) -> RobustLock:
+    """The lock of a segment made by ``make_point`` (for a holder in a test)."""
+    segment = Segment.attach(name)
+    header = segment.header
+    return RobustLock.open(
+        segment.view(header.lock_offset, header.lock_size),
+        lockinfo.sem_name(name),
+        data=segment.view(header.data_offset, header.data_size),
+        undo=segment.view(header.undo_offset, header.undo_size),
+        elem_size=16,
+    )

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from conftest import run_structgen
 from shm_support import cleanup, make_point, unique_name
 
 from structgen.runtime.segment import SHM_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_inspect_text_and_json() -> None:
@@ -37,15 +42,40 @@ def test_inspect_text_and_json() -> None:
 
 
 def test_inspect_shows_a_held_lock() -> None:
-    from structgen.runtime import lockinfo
-
     name = unique_name("held")
     with cleanup(name):
         make_point(name).close()
-        lock = lockinfo.SemaphoreLock.open(lockinfo.sem_name(name))
-        with lock:
+        code = (
+            "import sys, time\n"
+            "from shm_support import attach_lock\n"
+            f"lock = attach_lock({name!r})\n"
+            "lock.acquire(); print('held', flush=True); sys.stdin.read()\n"
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT / 'tests'}",
+        }
+        holder = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
             info = json.loads(run_structgen("inspect", name, "--json").stdout)
-        assert info["lock"].startswith("held")
+            assert info["lock"] == f"held by pid {holder.pid} (alive)"
+            assert info["lock_holder"] == {"pid": holder.pid, "alive": True}
+            text = run_structgen("inspect", name).stdout
+            assert f"held by pid {holder.pid} (alive)" in text
+            holder.kill()
+            holder.wait()
+            info = json.loads(run_structgen("inspect", name, "--json").stdout)
+            assert info["lock"].startswith(f"held by pid {holder.pid} (dead")
+        finally:
+            holder.kill()
+            holder.wait()
 
 
 def test_ls_lists_structgen_segments_only() -> None:

@@ -12,12 +12,16 @@ import multiprocessing
 import multiprocessing.context
 import multiprocessing.synchronize
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["Context", "LockArg"]
 
 LockArg = (
-    bool | None | multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
+    bool
+    | None
+    | multiprocessing.synchronize.Lock
+    | multiprocessing.synchronize.RLock
+    | Literal["robust"]
 )
 Context = multiprocessing.context.BaseContext
 
@@ -32,10 +36,10 @@ def _check_lock(lock: object, owner: str) -> None:
     allowed = (
         bool | multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
     )
-    if lock is not None and not isinstance(lock, allowed):
+    if lock is not None and lock != "robust" and not isinstance(lock, allowed):
         raise TypeError(
-            f"{owner}: lock must be True, False, None or a multiprocessing Lock or "
-            f"RLock, not {type(lock).__name__}"
+            f"{owner}: lock must be True, False, None, 'robust' or a multiprocessing "
+            f"Lock or RLock, not {type(lock).__name__}"
         )
 
 

@@ -9,7 +9,7 @@ import multiprocessing.context
 import multiprocessing.heap
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from .header import KIND_ARRAY, KIND_RECORD
@@ -22,6 +22,7 @@ from .locks import (
     _seconds,
 )
 from .named import attach_segment, create_segment, unlink_segment
+from .robust import RobustLock
 from .segment import Segment
 from .update import Update, _ArrayUpdate, _TimedUpdate
 from .values import _Record
@@ -45,6 +46,21 @@ def _rebuild_named(cls: type[_SharedBase], name: str) -> Any:
     return cls.attach(name)  # type: ignore[attr-defined]
 
 
+def _robust(lock: Any, obj: Any, struct: Any, count: int, ctx: Any) -> Any:
+    """``lock="robust"``: the crash-safe lock, for memory made in a parent."""
+    if not isinstance(lock, str):
+        return lock
+    if count < 1:
+        raise ValueError("lock='robust' needs at least one element to guard")
+    return RobustLock.anonymous(
+        elem_size=ctypes.sizeof(struct), count=count, data=obj, ctx=ctx
+    )
+
+
+def _no_journal(*args: object) -> None:
+    """The journal of a lock that is not crash-safe: nothing to save."""
+
+
 class _Closed:
     """What a closed named record's lock functions become: every use says so."""
 
@@ -64,20 +80,28 @@ class _SharedBase:
     _view: ClassVar[type[Any]]
     _codec: ClassVar[_Record[Any, Any]]
     _segment: Segment | None = None  # named records only
+    _acquire: Callable[..., Any]
+    _release: Callable[..., Any]
+    # crash-safe locks: save the record, or an element, before the first write
+    _journal: Callable[..., Any]
+    _journal_element: Callable[..., Any]
 
-    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
+    def _attach(self, obj: Any, lock: Any) -> None:
         self._obj = obj
         self._lock = lock
-        if named:  # the lock of a named segment: its own acquire/release
+        if isinstance(lock, RobustLock):  # crash-safe: writes journal first
             self._acquire, self._release = lock.acquire, lock.release
+            self._journal = lock.journal_all
+            self._journal_element = lock.journal_element
         else:
             self._acquire, self._release = _lock_functions(lock, type(self).__name__)
+            self._journal = self._journal_element = _no_journal
         self._memory = memoryview(obj).cast("B")
 
     def _attach_segment(self, segment: Segment, lock: Any, ctype: Any) -> None:
         header = segment.header
         self._segment = segment
-        self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock, True)
+        self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock)
 
     def close(self) -> None:
         """Unmap a named record from this process; later use raises ValueError.
@@ -88,10 +112,12 @@ class _SharedBase:
         if segment.closed:
             return
         closed = _Closed(type(self).__name__, segment.name)
-        self._acquire = self._release = closed
+        self._acquire = self._release = self._journal = closed
+        self._journal_element = closed
         self._forget(closed)
         self._memory.release()
         self._obj = None
+        self._lock.close()  # the last close in this process lets go of its views
         segment.close()
 
     def _forget(self, closed: _Closed) -> None:
@@ -118,6 +144,11 @@ class _SharedBase:
 
     def __enter__(self) -> Self:
         self._acquire()
+        try:
+            self._journal()  # a crash-safe lock saves the record before any write
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -142,20 +173,21 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
     def __init__(self, scratch: ViewT, lock: LockArg, ctx: Context | None) -> None:
         """Share a copy of ``scratch``, a record the generated constructor filled."""
         resolved = _resolve_lock(lock, ctx, type(self).__name__)
-        self._attach(multiprocessing.sharedctypes.RawValue(self._struct), resolved)
+        obj = multiprocessing.sharedctypes.RawValue(self._struct)
+        self._attach(obj, _robust(resolved, obj, self._struct, 1, ctx))
         self._commit(scratch)
 
-    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
-        super()._attach(obj, lock, named)
+    def _attach(self, obj: Any, lock: Any) -> None:
+        super()._attach(obj, lock)
         self._updater: Update[ViewT] = Update(self)
         # the same memory through the checked view: what property setters write to
         self._live: ViewT = self._updater._view
 
     def _forget(self, closed: _Closed) -> None:
-        self._updater._acquire = self._updater._release = closed
         self._updater._memory.release()
         self._updater = Update.__new__(Update)
         self._updater._acquire = self._updater._release = closed
+        self._updater._journal = closed
         self._updater._saved = None
         self._live = None  # type: ignore[assignment]
 
@@ -236,6 +268,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
             _check_lock(resolved, f"{cls.__name__}.from_value(): the Value's own lock")
         else:
             resolved = _resolve_lock(lock, None, cls.__name__)
+            resolved = _robust(resolved, obj, cls._struct, 1, None)
         shared = cls.__new__(cls)
         shared._attach(obj, resolved)
         return shared
@@ -275,11 +308,14 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         scratch = self._codec.check(data)
         self._acquire()
         try:
+            self._journal()
             self._memory[:] = memoryview(scratch).cast("B")
         finally:
             self._release()
 
     def _commit(self, scratch: Any) -> None:
+        """Write a whole record (``set()``, under the lock; ``__init__``)."""
+        self._journal()
         self._memory[:] = memoryview(scratch).cast("B")
 
     def __repr__(self) -> str:
@@ -304,10 +340,10 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         obj = multiprocessing.sharedctypes.RawArray(self._struct, len(scratches))
         for position, scratch in enumerate(scratches):
             obj[position] = scratch
-        self._attach(obj, resolved)
+        self._attach(obj, _robust(resolved, obj, self._struct, len(scratches), ctx))
 
-    def _attach(self, obj: Any, lock: Any, named: bool = False) -> None:
-        super()._attach(obj, lock, named)
+    def _attach(self, obj: Any, lock: Any) -> None:
+        super()._attach(obj, lock)
         self._item_size = ctypes.sizeof(self._struct)
 
     @classmethod
@@ -411,6 +447,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         scratch = self._codec.check(data)
         self._acquire()
         try:
+            self._journal_element(position)
             self._obj[position] = scratch
         finally:
             self._release()

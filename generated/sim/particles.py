@@ -422,6 +422,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def position(self, value: Vec3Data) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.position = value
         finally:
             self._release()
@@ -438,6 +439,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def velocity(self, value: Vec3Data) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.velocity = value
         finally:
             self._release()
@@ -472,6 +474,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def radius(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.radius = value
         finally:
             self._release()
@@ -845,6 +848,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def origin(self, value: _geometry.PointData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.origin = value
         finally:
             self._release()
@@ -861,6 +865,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def corners(self, value: _typing.Sequence[_geometry.PointData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.corners = value
         finally:
             self._release()
@@ -877,6 +882,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def particles(self, value: _typing.Sequence[ParticleData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.particles = value
         finally:
             self._release()
@@ -894,6 +900,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def heat(self, value: _typing.Sequence[_typing.Sequence[float]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.heat = value
         finally:
             self._release()
@@ -910,6 +917,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def title(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.title = value
         finally:
             self._release()
@@ -926,6 +934,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def labels(self, value: _typing.Sequence[str]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.labels = value
         finally:
             self._release()

@@ -9,20 +9,21 @@ differs.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
 from .describe import describe
 from .header import KIND_ARRAY, KIND_NAMES, KIND_RECORD
 from .layoutdesc import compare_layouts, parse_description
-from .lockinfo import LOCK_KIND_SEMAPHORE, SemaphoreLock, companions, sem_name
+from .lockinfo import LOCK_KIND_ROBUST, companions, sem_name
+from .robust import LOCK_BLOCK_SIZE, RobustLock, undo_size
 from .segment import Segment
 
 __all__ = ["attach_segment", "create_segment", "timeout_seconds"]
-
-_LOCK_BLOCK = 64  # the stand-in lock keeps nothing in it; the offsets are in the header
 
 
 def _layout(struct: type[ctypes.Structure], data: type[Any]) -> bytes:
@@ -40,19 +41,30 @@ def create_segment(
     mode: int,
     exist_ok: bool,
     persist: bool,
-) -> tuple[Segment, SemaphoreLock]:
+) -> tuple[Segment, RobustLock]:
     """Make segment ``name`` (``fill`` writes the data), or attach with ``exist_ok``."""
     for flag, value in (("exist_ok", exist_ok), ("persist", persist)):
         if not isinstance(value, bool):
             raise TypeError(f"{owner}.create(): {flag} must be a bool, not {value!r}")
     size = ctypes.sizeof(struct)
+    if count < 1:
+        raise ValueError(f"{owner}.create(): a named array needs at least one element")
+    made: list[RobustLock] = []
 
     def init(segment: Segment) -> None:
-        lock_name = sem_name(segment.name)
-        SemaphoreLock.create(lock_name)
-        segment.adopt(lock_name, "semaphore")
         header = segment.header
         fill(segment.view(header.data_offset, header.data_size))
+        lock_name = sem_name(segment.name)
+        if os.path.exists(f"/dev/shm/sem.{lock_name[1:]}"):
+            # left by a segment of that name that is gone (its segment was made
+            # exclusively just now, so no one uses this one)
+            unlink_companion(lock_name)
+        made.append(
+            RobustLock.create(
+                *_lock_views(segment), lock_name, mode=mode, **_lock_kw(segment)
+            )
+        )
+        segment.adopt(lock_name, "semaphore")
 
     try:
         segment = Segment.create(
@@ -62,9 +74,9 @@ def create_segment(
             count=count,
             elem_size=size,
             elem_align=ctypes.alignment(struct),
-            lock_size=_LOCK_BLOCK,
-            undo_size=size * count,
-            lock_kind=LOCK_KIND_SEMAPHORE,
+            lock_size=LOCK_BLOCK_SIZE,
+            undo_size=undo_size(size, count),
+            lock_kind=LOCK_KIND_ROBUST,
             mode=mode,
             persist=persist,
             init=init,
@@ -73,7 +85,7 @@ def create_segment(
         if not exist_ok:
             raise
         return attach_segment(owner, name, struct, data, kind, None)
-    return segment, SemaphoreLock.open(sem_name(name))
+    return segment, made[0]
 
 
 def attach_segment(
@@ -83,7 +95,7 @@ def attach_segment(
     data: type[Any],
     kind: int,
     timeout: float | None,
-) -> tuple[Segment, SemaphoreLock]:
+) -> tuple[Segment, RobustLock]:
     """Map segment ``name``; refuse another kind of segment or another layout."""
     segment = Segment.attach(name, timeout=timeout_seconds(timeout, owner))
     try:
@@ -102,16 +114,42 @@ def attach_segment(
                 f"segment '{name}' does not hold this module's {struct.__name__}: "
                 f"{difference}"
             )
-        if header.lock_kind != LOCK_KIND_SEMAPHORE:
+        if header.lock_kind != LOCK_KIND_ROBUST:
             raise ValueError(
                 f"segment '{name}' uses lock kind {header.lock_kind}, which this "
                 "module does not know (made by another structgen version)"
             )
-        lock = SemaphoreLock.open(sem_name(name))
+        lock = RobustLock.open(
+            *_lock_views(segment), sem_name(name), **_lock_kw(segment)
+        )
     except BaseException:
         segment.close()
         raise
     return segment, lock
+
+
+def _lock_views(segment: Segment) -> tuple[memoryview]:
+    """The lock block, as a view the segment does not release on close: a lock is
+    shared by every attach of its segment in a process, and its views must outlive
+    the one that opened it (the mapping stays until the lock's last close)."""
+    header = segment.header
+    start = header.lock_offset
+    return (memoryview(segment.buffer)[start : start + header.lock_size],)
+
+
+def _lock_kw(segment: Segment) -> dict[str, Any]:
+    header = segment.header
+    whole = memoryview(segment.buffer)
+    return {
+        "data": whole[header.data_offset : header.data_offset + header.data_size],
+        "undo": whole[header.undo_offset : header.undo_offset + header.undo_size],
+        "elem_size": header.elem_size,
+    }
+
+
+def unlink_companion(lock_name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(f"/dev/shm/sem.{lock_name[1:]}")
 
 
 def _a(word: str) -> str:

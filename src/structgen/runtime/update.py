@@ -91,6 +91,7 @@ class Update(Generic[ViewT]):
 
     __slots__ = (
         "_acquire",
+        "_journal",
         "_memory",
         "_owner",
         "_release",
@@ -102,6 +103,7 @@ class Update(Generic[ViewT]):
     def __init__(self, shared: SharedRecord[Any, ViewT, Any]) -> None:
         self._acquire = shared._acquire
         self._release = shared._release
+        self._journal = shared._journal
         self._memory = shared._memory
         self._view: ViewT = shared._view.from_buffer(shared._obj)
         self._saved: bytes | None = None
@@ -115,6 +117,7 @@ class Update(Generic[ViewT]):
         try:
             if self._saved is not None:  # only its holder can be here: entered twice
                 raise self._reentry_error()
+            self._journal()  # a crash-safe lock's undo copy, in shared memory
             self._saved = self._memory.tobytes()
         except BaseException:  # not entered, so no __exit__: let go of the lock here
             self._release()
@@ -126,6 +129,7 @@ class Update(Generic[ViewT]):
         try:
             if self._saved is not None:
                 raise self._reentry_error()
+            self._journal()
             self._saved = self._memory.tobytes()
         except BaseException:
             self._release()
@@ -189,6 +193,7 @@ class RecordItems(Generic[ViewT, DataT]):
     def _touch(self, index: int) -> int:
         position = self._array._index(index)
         if position not in self._saved:
+            self._array._journal_element(position)
             size = self._array._item_size
             start = position * size
             self._saved[position] = self._array._memory[start : start + size].tobytes()

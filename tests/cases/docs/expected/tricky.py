@@ -155,6 +155,7 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
     def path(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.path = value
         finally:
             self._release()

@@ -380,6 +380,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def palette(self, value: _typing.Sequence[Color | int]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.palette = value
         finally:
             self._release()

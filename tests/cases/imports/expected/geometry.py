@@ -133,6 +133,7 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def x(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.x = value
         finally:
             self._release()
@@ -149,6 +150,7 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def y(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.y = value
         finally:
             self._release()

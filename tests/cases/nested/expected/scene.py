@@ -641,6 +641,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def corners(self, value: _typing.Sequence[Vec2Data]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.corners = value
         finally:
             self._release()
@@ -657,6 +658,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def bounds(self, value: BoxData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.bounds = value
         finally:
             self._release()
@@ -673,6 +675,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def samples(self, value: _typing.Sequence[_typing.Sequence[float]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.samples = value
         finally:
             self._release()
@@ -691,6 +694,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     ) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.grid = value
         finally:
             self._release()
@@ -707,6 +711,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def name(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.name = value
         finally:
             self._release()
@@ -723,6 +728,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def labels(self, value: _typing.Sequence[str]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.labels = value
         finally:
             self._release()
@@ -1234,6 +1240,7 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
     def c(self, value: PaddedData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.c = value
         finally:
             self._release()
@@ -1582,6 +1589,7 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     def sprites(self, value: _typing.Sequence[SpriteData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.sprites = value
         finally:
             self._release()
@@ -1598,6 +1606,7 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     def boxes(self, value: _typing.Sequence[_typing.Sequence[BoxData]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.boxes = value
         finally:
             self._release()

@@ -179,6 +179,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def at(self, value: _geometry.PointData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.at = value
         finally:
             self._release()
@@ -195,6 +196,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def path(self, value: _typing.Sequence[_geometry.PointData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.path = value
         finally:
             self._release()
@@ -243,6 +245,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def size(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.size = value
         finally:
             self._release()

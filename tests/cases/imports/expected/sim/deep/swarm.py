@@ -158,6 +158,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def leader(self, value: _sim_particles.ParticleData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.leader = value
         finally:
             self._release()
@@ -174,6 +175,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def members(self, value: _typing.Sequence[_sim_particles.ParticleData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.members = value
         finally:
             self._release()
@@ -190,6 +192,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def spread(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.spread = value
         finally:
             self._release()
