@@ -174,7 +174,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         resolved = _resolve_lock(lock, ctx, type(self).__name__)
         obj = multiprocessing.sharedctypes.RawValue(self._struct)
         self._attach(obj, _robust(resolved, obj, self._struct, 1, ctx))
-        self._commit(scratch)
+        self._memory[:] = memoryview(scratch).cast("B")  # new: no one else sees it
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
@@ -313,7 +313,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
             self._release()
 
     def _commit(self, scratch: Any) -> None:
-        """Write a whole record (``set()``, under the lock; ``__init__``)."""
+        """Write a whole record (``set()``, under the lock)."""
         self._journal()
         self._memory[:] = memoryview(scratch).cast("B")
 
