@@ -92,7 +92,7 @@ elif action == "die-unstamped":  # take the semaphore, die before stamping
     os.kill(os.getpid(), signal.SIGKILL)
 elif action == "die-releasing":  # write the free stamp, die before posting
     lk.acquire()
-    lk._words[1] = (lk._next - 0x100) | (1 << 63)
+    lk._words[1] = next(lk.markers)
     say("ready")
     sys.stdin.readline()
     os.kill(os.getpid(), signal.SIGKILL)
@@ -101,7 +101,10 @@ elif action == "hold":  # hold for args[0] seconds, then release
     lk.journal_all()
     words[0] = 7
     say("ready")
-    time.sleep(float(args[0]))
+    if args[0] == "stdin":  # until told
+        sys.stdin.readline()
+    else:
+        time.sleep(float(args[0]))
     words[1] = 1
     lk.commit()
     lk.release()
@@ -448,10 +451,10 @@ def test_live_holder_is_never_robbed(shared: Callable[..., Shared]) -> None:
 
 def test_killed_waiter_breaks_nothing(shared: Callable[..., Shared]) -> None:
     mem = shared()
-    holder = mem.child("hold", 1.5)
-    waiter = mem.child("wait")
+    holder = mem.child("hold", "stdin")
+    expect(holder, "ready")
+    waiter = mem.child("wait")  # started once the holder holds the lock
     try:
-        expect(holder, "ready")
         expect(waiter, "ready")
         end = time.monotonic() + 20
         while time.monotonic() < end:  # until the waiter has marked its slot
@@ -466,6 +469,9 @@ def test_killed_waiter_breaks_nothing(shared: Callable[..., Shared]) -> None:
                 f"holder {holder.poll()}, waiter {waiter.poll()}"
             )
         kill(waiter)
+        assert holder.stdin is not None
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
         assert mem.lock.acquire(timeout=30)
         assert mem.words[:2].tolist() == [7, 1]  # the live holder finished, unrobbed
         assert mem.lock.recoveries == 0
