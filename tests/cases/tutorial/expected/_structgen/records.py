@@ -12,6 +12,7 @@ import multiprocessing.synchronize
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from .fastpath import fast_class
 from .header import KIND_ARRAY, KIND_RECORD
 from .locks import (
     Context,
@@ -57,6 +58,13 @@ def _robust(lock: Any, obj: Any, struct: Any, count: int, ctx: Any) -> Any:
     )
 
 
+def _shared_class(shared: object) -> type[Any]:
+    """The generated class of ``shared`` (not its inline-locking subclass)."""
+    cls = type(shared)
+    original: type[Any] = cls.__dict__.get("_fast_of", cls)
+    return original
+
+
 def _no_journal(*args: object) -> None:
     """The journal of a lock that is not crash-safe: nothing to save."""
 
@@ -93,6 +101,8 @@ class _SharedBase:
             self._acquire, self._release = lock.acquire, lock.release
             self._journal = lock.journal_all
             self._journal_element = lock.journal_element
+            # for the inline property path (fastpath.py)
+            self._try_take, self._post, self._words = lock.raw_parts()
         else:
             self._acquire, self._release = _lock_functions(lock, type(self).__name__)
             self._journal = self._journal_element = _no_journal
@@ -113,7 +123,7 @@ class _SharedBase:
             return
         closed = _Closed(type(self).__name__, segment.name)
         self._acquire = self._release = self._journal = closed
-        self._journal_element = closed
+        self._journal_element = self._try_take = closed
         self._forget(closed)
         self._memory.release()
         self._obj = None
@@ -159,10 +169,10 @@ class _SharedBase:
             if self._segment.closed:
                 name = self._segment.name
                 raise ValueError(f"{type(self).__name__} '{name}' is closed")
-            return _rebuild_named, (type(self), self._segment.name)
+            return _rebuild_named, (_shared_class(self), self._segment.name)
         # As multiprocessing.Value: only while starting a process; never a silent copy.
         multiprocessing.context.assert_spawning(self)
-        return _rebuild, (type(self), self._obj, self._lock)
+        return _rebuild, (_shared_class(self), self._obj, self._lock)
 
 
 class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
@@ -175,13 +185,16 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         resolved = _resolve_lock(lock, ctx, type(self).__name__)
         obj = multiprocessing.sharedctypes.RawValue(self._struct)
         self._attach(obj, _robust(resolved, obj, self._struct, 1, ctx))
-        self._commit(scratch)
+        # new memory that no one else sees yet: no lock, no journal
+        self._memory[:] = memoryview(scratch).cast("B")  # type: ignore[arg-type]
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
         self._updater: Update[ViewT] = Update(self)
         # the same memory through the checked view: what property setters write to
         self._live: ViewT = self._updater._view
+        if isinstance(lock, RobustLock):  # scalar properties take the lock inline
+            self.__class__ = fast_class(_shared_class(self))
 
     def _forget(self, closed: _Closed) -> None:
         self._updater._memory.release()
@@ -314,7 +327,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
             self._release()
 
     def _commit(self, scratch: Any) -> None:
-        """Write a whole record (``set()``, under the lock; ``__init__``)."""
+        """Write a whole record (``set()``, under the lock)."""
         self._journal()
         self._memory[:] = memoryview(scratch).cast("B")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib
+import itertools
 import math
 import mmap
 import os
@@ -32,11 +33,12 @@ import secrets
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = [
     "LOCK_BLOCK_SIZE",
+    "OWNER_WORD",
     "RobustLock",
     "pid_alive",
     "read_lock_state",
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 _mp: Any = importlib.import_module("_multiprocessing")
+_get_ident = threading.get_ident
 _SEMAPHORE = 1  # SemLock kind: a counting semaphore (any process may post it)
 
 # -- the state block (little-endian; offsets in bytes) --------------------------------
@@ -56,16 +59,19 @@ LOCK_BLOCK_SIZE = HEADER_SIZE + SLOT_COUNT * SLOT_SIZE  # 1024, a multiple of 64
 
 # word indexes (8 bytes each) in the state block viewed as little-endian u64
 _W_MAGIC = 0  # u32 magic, u16 version, u16 slot count
-_W_OWNER = 1  # owner word
+_W_OWNER = OWNER_WORD = 1  # owner word
 _W_JOURNAL = 2  # journal word: low 32 bits logged elements, high 32 bits mode
 _W_RECOVERIES = 3  # u64
 _W_SHAPE = 4  # u32 element size, u32 element count
 _W_TOKEN = 5  # u64 random token (identifies an anonymous lock across pickling)
 _W_SLOTS = HEADER_SIZE // 8  # slot i: words _W_SLOTS + 2i (identity), + 2i + 1 (state)
 
-# owner word: 0 = never held; bits 0-7 slot index + 1; bits 8-62 sequence; bit 63 FREE
+# owner word: 0 = never held; bits 0-7 slot index + 1; bit 63 FREE (released, with a
+# marker unique to that release in bits 8-62) or clear (held: bits 8-62 the holder's
+# random epoch, constant while its process keeps its slot)
 _SLOT_MASK = 0xFF
 _SEQ_STEP = 0x100
+_NO_MARKERS: Iterator[int] = iter(())
 _FREE = 1 << 63
 
 # journal word modes (high 32 bits)
@@ -255,7 +261,6 @@ class RobustLock:
         "_key",
         "_logged",
         "_mmap",
-        "_next",
         "_opens",
         "_owner_view",
         "_recover_lock",
@@ -268,6 +273,8 @@ class RobustLock:
         "_tid",
         "_undo",
         "_words",
+        "markers",
+        "stamp",
     )
 
     _anon: Any
@@ -280,7 +287,8 @@ class RobustLock:
     _key: object
     _logged: set[int]
     _mmap: mmap.mmap | None
-    _next: int
+    markers: Iterator[int]
+    stamp: int
     _opens: int
     _recover_lock: threading.Lock
     _sem: Any
@@ -325,7 +333,8 @@ class RobustLock:
         self._recover_lock = threading.Lock()
         self._tid = None
         self._depth = 0
-        self._next = 0  # the next owner stamp; 0 until this process has a slot
+        self.stamp = 0  # this process's owner stamp; 0 until it has a slot
+        self.markers = _NO_MARKERS
         self._slot = -1
         self._journaled = False
         self._logged = set()
@@ -563,14 +572,13 @@ class RobustLock:
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take the lock (reentrant per thread). ``timeout``: seconds, None or inf or
         beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing)."""
-        tid = threading.get_ident()
+        tid = _get_ident()
         if self._tid == tid:
             self._depth += 1
             return True
-        stamp = self._next
+        stamp = self.stamp
         if stamp and self._sem_acquire(False):
-            self._words[_W_OWNER] = stamp
-            self._next = stamp + _SEQ_STEP
+            self._words[1] = stamp  # OWNER_WORD (a literal: no global lookup)
             self._tid = tid
             self._depth = 1
             return True
@@ -578,7 +586,7 @@ class RobustLock:
 
     def release(self) -> None:
         """Release one level; the last one commits the journal and frees the lock."""
-        if self._tid != threading.get_ident():
+        if self._tid != _get_ident():
             raise RuntimeError(
                 "RobustLock.release(): this thread does not hold the lock"
             )
@@ -590,8 +598,32 @@ class RobustLock:
             self.commit()
         self._depth = 0
         self._tid = None
-        self._words[_W_OWNER] = (self._next - _SEQ_STEP) | _FREE
+        self._words[1] = next(self.markers)  # OWNER_WORD
         self._sem_release()
+
+    def raw_parts(self) -> tuple[Callable[..., bool], Callable[[], object], memoryview]:
+        """C-level parts for an inline fast path: (try_take, post, words).
+
+        A short hold that calls no user code and writes at most 8 bytes may skip
+        acquire()/release() (two Python calls)::
+
+            stamp = lock.stamp
+            if stamp and try_take(False):      # this process has a slot, sem is free
+                words[OWNER_WORD] = stamp
+                try:
+                    ...                        # the read or the <= 8-byte write
+                finally:
+                    words[OWNER_WORD] = next(lock.markers)
+                    post()
+            else:
+                lock.acquire()  ...  lock.release()   # waits, re-entry, registering
+
+        Read ``lock.stamp`` and ``lock.markers`` at each use: both change in a
+        forked child. The journal is not available in such a hold. (A store through
+        the memoryview's subscript is the cheapest; its bound ``__setitem__`` costs
+        two to three times as much: benchmarks/robust_lock.py.)
+        """
+        return self._sem_acquire, self._sem_release, self._words
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -601,15 +633,13 @@ class RobustLock:
 
     def _take(self, tid: int) -> None:
         """Stamp this thread as the holder (the semaphore is ours)."""
-        stamp = self._next
-        self._words[_W_OWNER] = stamp
-        self._next = stamp + _SEQ_STEP
+        self._words[_W_OWNER] = self.stamp
         self._tid = tid
         self._depth = 1
 
     def _acquire_slow(self, tid: int, block: bool, timeout: object) -> bool:
         seconds = _deadline(timeout) if block else 0.0
-        if not self._next:
+        if not self.stamp:
             self._register()
             if self._sem_acquire(False):
                 self._take(tid)
@@ -748,9 +778,12 @@ class RobustLock:
             words[_W_SLOTS + 2 * slot + 1] = _IDLE
             words[_W_SLOTS + 2 * slot] = _IDENTITY
             self._slot = slot
-            # stamps of this process: slot + 1, and a sequence that starts anywhere, so
-            # that a stamp of this process never repeats one of an earlier process
-            self._next = (slot + 1) | (secrets.randbits(40) + 1) * _SEQ_STEP
+            # This process's stamp: its slot, and a random epoch so that it never
+            # repeats the stamp of an earlier process in this slot. Its release
+            # markers: FREE, the slot, and a count that starts at the time now.
+            self.stamp = (slot + 1) | (secrets.randbits(54) + 1) << 8
+            now = time.monotonic_ns() // 1000
+            self.markers = itertools.count(_FREE | now << 8 | (slot + 1), _SEQ_STEP)
         finally:
             self._unserialise()
 
@@ -803,7 +836,7 @@ class RobustLock:
         if slot < 0 or self._tid is not None:
             return
         self._slot = -1
-        self._next = 0
+        self.stamp = 0
         try:
             if self._words[_W_SLOTS + 2 * slot] == _IDENTITY:
                 self._words[_W_SLOTS + 2 * slot] = 0
@@ -814,7 +847,7 @@ class RobustLock:
         """In a forked child: no thread here holds the lock, and no slot is ours."""
         self._tid = None
         self._depth = 0
-        self._next = 0
+        self.stamp = 0
         self._slot = -1
         self._journaled = False
         self._logged = set()
