@@ -109,11 +109,13 @@ def pairs(number: int, repeat: int) -> None:
         ("RobustLock with", "with robust: pass"),
         (
             "RobustLock inline (raw_parts)",
-            ("st = robust.stamp\n"
-            "if st and ta(False):\n"
-            "    words[1] = st\n"
-            "    words[1] = next(robust.markers)\n"
-            "    post()"),
+            (
+                "st = robust.stamp\n"
+                "if st and ta(False):\n"
+                "    words[1] = st\n"
+                "    words[1] = next(robust.markers)\n"
+                "    post()"
+            ),
         ),
         ("loop overhead", "pass"),
     ]
