@@ -14,6 +14,8 @@ import multiprocessing.synchronize
 from collections.abc import Callable
 from typing import Any, Literal
 
+from .robust import RobustLock
+
 __all__ = ["Context", "LockArg"]
 
 LockArg = (
@@ -118,10 +120,15 @@ _SPINS = 100
 def _acquire_contended(
     acquire: Callable[..., bool], timeout: float | None = None
 ) -> bool:
-    """Take a lock that was busy a moment ago: retry briefly, then wait for it."""
-    for _ in range(_SPINS):
-        if acquire(False):
-            return True
+    """Take a lock that was busy a moment ago: retry briefly, then wait for it.
+
+    The crash-safe lock is not retried: its tries are Python code (about 1 us each,
+    through its slow path), so retrying would cost more than the wait it saves.
+    """
+    if not isinstance(getattr(acquire, "__self__", None), RobustLock):
+        for _ in range(_SPINS):
+            if acquire(False):
+                return True
     if timeout is None:
         return acquire()
     return acquire(True, timeout)
