@@ -71,6 +71,26 @@ if action == "count":  # n increments of data word 0, each under the lock and jo
         lk.commit()
         lk.release()
     say("done")
+elif action == "count-inline":  # the same through raw_parts(), as accessors may
+    take, post, owner = lk.raw_parts()
+    for _ in range(int(args[0])):
+        stamp = lk.stamp
+        if stamp and take(False):
+            owner[1] = stamp
+            try:
+                value = words[0]
+                words[0] = value + 1
+            finally:
+                owner[1] = next(lk.markers)
+                post()
+        else:
+            lk.acquire()
+            try:
+                value = words[0]
+                words[0] = value + 1
+            finally:
+                lk.release()
+    say("done")
 elif action == "die-holding":  # journal_all, a partial write, then wait to be killed
     lk.acquire()
     lk.journal_all()
@@ -281,6 +301,47 @@ def test_three_unrelated_processes_exact_total(shared: Callable[..., Shared]) ->
     assert info["users"] == []  # each child gave its slot back when it exited
 
 
+def test_inline_fast_path_excludes_too(shared: Callable[..., Shared]) -> None:
+    """raw_parts() holds mixed with acquire() holds: still exact totals."""
+    mem = shared()
+    children = [mem.child(action, 20_000) for action in ("count-inline",) * 2]
+    children.append(mem.child("count", 20_000))
+    try:
+        for child in children:
+            expect(child, "done")
+    finally:
+        for child in children:
+            finish(child)
+    assert mem.words[0] == 60_000
+    assert read_lock_state(mem.state)["held"] is False
+
+
+def test_named_lock_refuses_pickling(shared: Callable[..., Shared]) -> None:
+    import pickle
+
+    with pytest.raises(TypeError, match="open it by name"):
+        pickle.dumps(shared().lock)
+
+
+def test_close_then_use_is_refused(shared: Callable[..., Shared]) -> None:
+    mem = shared()
+    again = RobustLock.open(
+        mem.state, mem.name, data=mem.data, undo=mem.undo, elem_size=16
+    )
+    again.close()
+    mem.lock.close()  # the last open: the object is unusable now
+    with pytest.raises(ValueError):
+        mem.lock.acquire()
+    mem.lock.close()  # a second close does nothing
+    reopened = RobustLock.open(
+        mem.state, mem.name, data=mem.data, undo=mem.undo, elem_size=16
+    )
+    assert reopened is not mem.lock
+    with reopened:
+        pass
+    mem.lock = reopened  # (the fixture unlinks and closes it)
+
+
 def test_reentrant_per_thread(shared: Callable[..., Shared]) -> None:
     lock = shared().lock
     assert lock.acquire()
@@ -317,9 +378,13 @@ def test_with_statement_and_release_unheld(shared: Callable[..., Shared]) -> Non
 def test_timeout_semantics(shared: Callable[..., Shared]) -> None:
     mem = shared()
     lock = mem.lock
-    for bad, error in (("1", TypeError), (True, TypeError), (math.nan, ValueError)):
-        with pytest.raises(error):
-            lock.acquire(timeout=bad)  # type: ignore[arg-type]
+    for registered in (False, True):  # slow path, then fast path: checked at once
+        for bad, error in (("1", TypeError), (True, TypeError), (math.nan, ValueError)):
+            with pytest.raises(error):
+                lock.acquire(timeout=bad)  # type: ignore[arg-type]
+        if not registered:
+            with lock:
+                pass
     holder = mem.child("hold", 1.5)
     try:
         expect(holder, "ready")
@@ -413,7 +478,9 @@ def test_death_between_semaphore_and_stamp(
     child = mem.child(action)
     try:
         expect(child, "ready")
-        assert mem.lock.acquire(timeout=0.3) is False  # held, and its holder alive
+        # held with no stamp by a live process, and no user dead: not taken, even
+        # after the grace period (0.5 s)
+        assert mem.lock.acquire(timeout=0.8) is False
         waiter = acquire_in_thread(mem.lock)
         time.sleep(0.1)
         assert child.stdin is not None

@@ -23,6 +23,7 @@ Parts:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib
 import itertools
@@ -111,14 +112,18 @@ def _copies_size(elem_size: int, count: int) -> int:
 
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time in clock ticks) of ``pid``, or None if it is gone."""
+    """(state letter, start time in clock ticks) of ``pid``, or None if it is gone.
+
+    Anything else that goes wrong (no permission, an unexpected format) raises
+    ``OSError``: the caller must then not take the process for dead.
+    """
     try:
         fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except (FileNotFoundError, ProcessLookupError):
         return None
     try:
         raw = os.read(fd, 4096)
-    except OSError:
+    except ProcessLookupError:  # it went while we read
         return None
     finally:
         os.close(fd)
@@ -127,16 +132,20 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
     try:
         return fields[0].decode("ascii", "replace"), int(fields[19])
     except (IndexError, ValueError):
-        return None
+        raise OSError(f"/proc/{pid}/stat has an unexpected format") from None
 
 
 def pid_alive(pid: int, start: int) -> bool:
     """Whether process ``pid`` that started at ``start`` (low 32 bits of the clock
     ticks of /proc/<pid>/stat field 22) is still running: a reused pid, a zombie and a
-    vanished process are all dead."""
+    vanished process are all dead. When /proc cannot tell (no permission, an odd
+    format), the process is taken for alive: a live holder is never robbed."""
     if pid <= 0:
         return False
-    stat = _proc_stat(pid)
+    try:
+        stat = _proc_stat(pid)
+    except OSError:
+        return True
     if stat is None:
         return False
     state, ticks = stat
@@ -144,11 +153,24 @@ def pid_alive(pid: int, start: int) -> bool:
 
 
 def _self_identity() -> int:
-    """This process's identity word: pid | (start time low 32 bits) << 32."""
+    """This process's identity word: pid | (start time low 32 bits) << 32; 0 when
+    /proc cannot tell (then no lock is made or opened: see _need_proc)."""
     pid = os.getpid()
-    stat = _proc_stat(pid)
-    ticks = stat[1] if stat is not None else 0
-    return pid | (ticks & 0xFFFFFFFF) << 32
+    try:
+        stat = _proc_stat(pid)
+    except OSError:
+        return 0
+    if stat is None:
+        return 0
+    return pid | (stat[1] & 0xFFFFFFFF) << 32
+
+
+def _need_proc() -> None:
+    if not _IDENTITY:
+        raise OSError(
+            "RobustLock needs Linux's /proc/<pid>/stat to tell a dead holder from a "
+            "live one, and cannot read it here"
+        )
 
 
 def _identity_alive(identity: int) -> bool:
@@ -272,6 +294,7 @@ class RobustLock:
         "_state",
         "_tid",
         "_undo",
+        "_undo_head",
         "_words",
         "markers",
         "stamp",
@@ -299,6 +322,7 @@ class RobustLock:
     _state: memoryview
     _tid: int | None
     _undo: memoryview
+    _undo_head: memoryview
     _words: memoryview
 
     def __init__(self) -> None:  # use create(), open() or anonymous()
@@ -317,6 +341,7 @@ class RobustLock:
         sem: Any,
         fd: int,
     ) -> RobustLock:
+        _need_proc()
         self = object.__new__(cls)
         self._key = key
         self._state = _bytes_view(state, "state")[:LOCK_BLOCK_SIZE]
@@ -325,6 +350,7 @@ class RobustLock:
         self._undo = _bytes_view(undo, "undo")
         self._elem = elem_size
         self._count = len(self._data) // elem_size
+        self._undo_head = self._undo[: elem_size * self._count]
         self._sem = sem
         self._sem_acquire = sem.acquire
         self._sem_release = sem.release
@@ -571,7 +597,10 @@ class RobustLock:
 
     def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
         """Take the lock (reentrant per thread). ``timeout``: seconds, None or inf or
-        beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing)."""
+        beyond 1e9 for no limit, negative or 0 for one try (as multiprocessing);
+        checked at once, whether or not the lock is free."""
+        if timeout is not None:
+            timeout = _deadline(timeout)
         tid = _get_ident()
         if self._tid == tid:
             self._depth += 1
@@ -637,8 +666,8 @@ class RobustLock:
         self._tid = tid
         self._depth = 1
 
-    def _acquire_slow(self, tid: int, block: bool, timeout: object) -> bool:
-        seconds = _deadline(timeout) if block else 0.0
+    def _acquire_slow(self, tid: int, block: bool, timeout: float | None) -> bool:
+        seconds = timeout if block else 0.0
         if not self.stamp:
             self._register()
             if self._sem_acquire(False):
@@ -837,11 +866,9 @@ class RobustLock:
             return
         self._slot = -1
         self.stamp = 0
-        try:
+        with contextlib.suppress(ValueError):  # the memory was unmapped already
             if self._words[_W_SLOTS + 2 * slot] == _IDENTITY:
                 self._words[_W_SLOTS + 2 * slot] = 0
-        except ValueError:  # the memory was unmapped already
-            pass
 
     def _forked(self) -> None:
         """In a forked child: no thread here holds the lock, and no slot is ours."""
@@ -865,9 +892,8 @@ class RobustLock:
             return
         if self._tid is None:
             raise RuntimeError("RobustLock.journal_all(): the lock is not held")
-        size = self._elem * self._count
-        self._undo[:size] = self._data
-        self._words[_W_JOURNAL] = _ALL << 32
+        self._undo_head[:] = self._data
+        self._words[2] = 0x1_0000_0000  # _W_JOURNAL := _ALL << 32 (literals: speed)
         self._journaled = True
 
     def journal_element(self, index: int) -> None:
@@ -894,7 +920,7 @@ class RobustLock:
 
     def commit(self) -> None:
         """Clear the dirty mark: the write is complete."""
-        self._words[_W_JOURNAL] = 0
+        self._words[2] = 0  # _W_JOURNAL
         self._journaled = False
         if self._logged:
             self._logged = set()
@@ -935,15 +961,18 @@ class RobustLock:
             if _CACHE.get(self._key) is self:
                 del _CACHE[self._key]
         self._leave_slot()
-        for view in (self._words, self._state, self._data, self._undo):
+        for view in (self._words, self._state, self._data, self._undo_head, self._undo):
             view.release()
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
         if self._mmap is not None:
-            self._mmap.close()
+            # views of lock.data still alive: the garbage collector unmaps it later
+            with contextlib.suppress(BufferError):
+                self._mmap.close()
             self._mmap = None
         self._sem = self._sem_acquire = self._sem_release = _closed
+        self._anon = None  # (drops the semaphore object: multiprocessing unlinks it)
 
 
 def _closed(*args: object) -> bool:
@@ -973,7 +1002,10 @@ def _rebuild_anonymous(
 def read_lock_state(state: bytes | bytearray | memoryview) -> dict[str, Any]:
     """Decode a state block without trusting it: a ``ValueError`` that says what is
     wrong, or a dict (``holder_pid``/``holder_start`` are None when no stamp)."""
-    raw = bytes(state[:LOCK_BLOCK_SIZE])
+    try:
+        raw = bytes(memoryview(state).cast("B")[:LOCK_BLOCK_SIZE])
+    except TypeError:  # not C-contiguous
+        raise ValueError("lock state is not a contiguous buffer") from None
     if len(raw) < HEADER_SIZE:
         raise ValueError(
             f"lock state truncated: {len(raw)} bytes, the header alone is {HEADER_SIZE}"
