@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .describe import describe
-from .header import KIND_ARRAY, KIND_NAMES, KIND_RECORD
+from .header import KIND_ARRAY, KIND_NAMES
 from .layoutdesc import compare_layouts, parse_description
 from .lockinfo import LOCK_KIND_ROBUST, companions, sem_name
 from .robust import LOCK_BLOCK_SIZE, RobustLock, undo_size
@@ -175,4 +175,26 @@ def unlink_segment(segment: Segment) -> None:
     segment.unlink(companions(segment.name))
 
 
-RECORD, ARRAY = KIND_RECORD, KIND_ARRAY
+class _Closed:
+    """What a closed named record's lock functions become: every use says so."""
+
+    def __init__(self, owner: str, name: str) -> None:
+        self.message = f"{owner} '{name}' is closed"
+
+    def __call__(self, *args: object) -> bool:
+        raise ValueError(self.message)
+
+
+def _robust(lock: Any, obj: Any, struct: Any, count: int, ctx: Any) -> Any:
+    """``lock="robust"``: the crash-safe lock, for memory made in a parent."""
+    if not isinstance(lock, str):
+        return lock
+    if count < 1:
+        raise ValueError("lock='robust' needs at least one element to guard")
+    return RobustLock.anonymous(
+        elem_size=ctypes.sizeof(struct), count=count, data=obj, ctx=ctx
+    )
+
+
+def _no_journal(*args: object) -> None:
+    """The journal of a lock that is not crash-safe: nothing to save."""

@@ -57,7 +57,6 @@ from .layoutdesc import Description, describe_fingerprint, parse_description
 __all__ = [
     "Segment",
     "check_name",
-    "list_segments",
     "process_start_time",
     "segment_path",
     "unlink_name",
@@ -527,41 +526,3 @@ def unlink_name(name: str, companions: Sequence[tuple[str, str]] = ()) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(_path_of(tracker_name, rtype))
     _disown(name, remove=False)
-
-
-def list_segments() -> list[tuple[str, Header | None, str]]:
-    """Every entry of /dev/shm that is a structgen segment: (name, header, problem).
-
-    A structgen segment that cannot be read fully comes with its header None and the
-    reason; other files are left out.
-    """
-    _need_linux()
-    found: list[tuple[str, Header | None, str]] = []
-    for entry in sorted(os.listdir(SHM_DIR)):
-        if not _NAME_RE.fullmatch(entry) or entry in (".", ".."):
-            continue
-        try:
-            fd = os.open(
-                f"{SHM_DIR}/{entry}", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
-            )
-        except OSError:
-            continue
-        try:
-            head = os.pread(fd, HEADER_SIZE, 0)
-            if not head.startswith(MAGIC):
-                continue
-            try:
-                buf = _map(fd, entry, writable=False)
-            except (OSError, ValueError) as exc:
-                found.append((entry, None, str(exc)))
-                continue
-            try:
-                header = parse_header(buf, entry)
-                found.append((entry, header, ""))
-            except ValueError as exc:
-                found.append((entry, None, str(exc)))
-            finally:
-                buf.close()
-        finally:
-            os.close(fd)
-    return found

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .runtime import lockinfo
-from .runtime.header import Header, parse_header, read_description
+from .runtime.header import HEADER_SIZE, MAGIC, Header, parse_header, read_description
 from .runtime.layoutdesc import decode_values
 from .runtime.segment import (
+    _NAME_RE,
     SHM_DIR,
+    _map,
+    _need_linux,
     check_name,
-    list_segments,
     process_start_time,
     unlink_name,
 )
@@ -191,3 +193,41 @@ def remove_segment(name: str) -> None:
         )
     unlink_name(name)
     lockinfo.unlink_companions(name)
+
+
+def list_segments() -> list[tuple[str, Header | None, str]]:
+    """Every entry of /dev/shm that is a structgen segment: (name, header, problem).
+
+    A structgen segment that cannot be read fully comes with its header None and the
+    reason; other files are left out.
+    """
+    _need_linux()
+    found: list[tuple[str, Header | None, str]] = []
+    for entry in sorted(os.listdir(SHM_DIR)):
+        if not _NAME_RE.fullmatch(entry) or entry in (".", ".."):
+            continue
+        try:
+            fd = os.open(
+                f"{SHM_DIR}/{entry}", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+            )
+        except OSError:
+            continue
+        try:
+            head = os.pread(fd, HEADER_SIZE, 0)
+            if not head.startswith(MAGIC):
+                continue
+            try:
+                buf = _map(fd, entry, writable=False)
+            except (OSError, ValueError) as exc:
+                found.append((entry, None, str(exc)))
+                continue
+            try:
+                header = parse_header(buf, entry)
+                found.append((entry, header, ""))
+            except ValueError as exc:
+                found.append((entry, None, str(exc)))
+            finally:
+                buf.close()
+        finally:
+            os.close(fd)
+    return found

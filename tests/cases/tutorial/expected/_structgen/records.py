@@ -22,7 +22,14 @@ from .locks import (
     _resolve_lock,
     _seconds,
 )
-from .named import attach_segment, create_segment, unlink_segment
+from .named import (
+    _Closed,
+    _no_journal,
+    _robust,
+    attach_segment,
+    create_segment,
+    unlink_segment,
+)
 from .robust import RobustLock
 from .segment import Segment
 from .update import Update, _ArrayUpdate, _TimedUpdate
@@ -47,36 +54,11 @@ def _rebuild_named(cls: type[_SharedBase], name: str) -> Any:
     return cls.attach(name)  # type: ignore[attr-defined]
 
 
-def _robust(lock: Any, obj: Any, struct: Any, count: int, ctx: Any) -> Any:
-    """``lock="robust"``: the crash-safe lock, for memory made in a parent."""
-    if not isinstance(lock, str):
-        return lock
-    if count < 1:
-        raise ValueError("lock='robust' needs at least one element to guard")
-    return RobustLock.anonymous(
-        elem_size=ctypes.sizeof(struct), count=count, data=obj, ctx=ctx
-    )
-
-
 def _shared_class(shared: object) -> type[Any]:
     """The generated class of ``shared`` (not its inline-locking subclass)."""
     cls = type(shared)
     original: type[Any] = cls.__dict__.get("_fast_of", cls)
     return original
-
-
-def _no_journal(*args: object) -> None:
-    """The journal of a lock that is not crash-safe: nothing to save."""
-
-
-class _Closed:
-    """What a closed named record's lock functions become: every use says so."""
-
-    def __init__(self, owner: str, name: str) -> None:
-        self.message = f"{owner} '{name}' is closed"
-
-    def __call__(self, *args: object) -> bool:
-        raise ValueError(self.message)
 
 
 class _SharedBase:
