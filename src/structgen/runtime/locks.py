@@ -10,6 +10,7 @@ import math
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.synchronize
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -121,10 +122,19 @@ def _acquire_contended(
 ) -> bool:
     """Take a lock that was busy a moment ago: retry briefly, then wait for it.
 
-    The crash-safe lock is not retried: its tries are Python code (about 1 us each,
-    through its slow path), so retrying would cost more than the wait it saves.
+    The crash-safe lock is retried on its semaphore alone (its ``acquire(False)`` is
+    Python code, through its slow path): a try that succeeds stamps the owner, as its
+    own fast path does.
     """
-    if not isinstance(getattr(acquire, "__self__", None), RobustLock):
+    lock = getattr(acquire, "__self__", None)
+    if isinstance(lock, RobustLock):
+        if lock.stamp and lock._tid is None:
+            try_take = lock._sem_acquire
+            for _ in range(_SPINS):
+                if try_take(False):
+                    lock._take(threading.get_ident())
+                    return True
+    else:
         for _ in range(_SPINS):
             if acquire(False):
                 return True
