@@ -92,7 +92,9 @@ def repo_generated() -> ModuleType:
 @pytest.fixture(scope="session", autouse=True)
 def dev_shm_left_as_found() -> Iterator[None]:
     """The suite leaves /dev/shm as it found it: every test removes its segments
-    (SPEC section 6; a left-over name fails the session)."""
+    (SPEC section 6; a left-over name fails the session). Tests name their segments
+    with this process's pid (shm_support.unique_name), which is how they are told
+    from those of other jobs running on the machine at the same time."""
     shm = Path("/dev/shm")
     before = set(os.listdir(shm)) if shm.is_dir() else set()
     yield
@@ -101,7 +103,8 @@ def dev_shm_left_as_found() -> Iterator[None]:
     deadline = time.monotonic() + 10  # a SIGKILLed creator's tracker may still be at it
     while True:
         left = sorted(set(os.listdir(shm)) - before)
-        mine = [n for n in left if "sgtest-" in n or "structgen." in n]
+        # only this session's names: other jobs on the machine use /dev/shm too
+        mine = [n for n in left if f"-{os.getpid()}" in n]
         if not mine or time.monotonic() > deadline:
             break
         time.sleep(0.1)
