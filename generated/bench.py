@@ -126,10 +126,11 @@ class SharedQuad(_sg.SharedRecord[Quad, _QuadView, QuadData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _QuadView()
         scratch.a = _QUAD_A.check(a)

@@ -399,3 +399,33 @@ def test_inspect_decodes_a_generated_record_without_its_module(
             assert info["count"] == 3
             assert [v["x"] for v in info["values"]] == [0.0, 1.0, 2.0]
             a.close()
+
+
+CLASHING = """\
+records:
+  Job:
+    fields:
+      name: str[8]
+      mode: int32
+      persist: bool
+      exist_ok: uint8
+"""
+
+
+def test_fields_named_like_create_options(generate: Generate) -> None:
+    """A field may be called name, mode, persist or exist_ok: create() then spells
+    that option segment_<option>."""
+    ns = generate({"jobs.yaml": CLASHING})
+    name = unique_name("clash")
+    with cleanup(name):
+        job = ns.jobs.SharedJob.create(
+            name, name="a", mode=3, persist=True, exist_ok=7, segment_mode=0o640
+        )
+        assert job.snapshot() == ns.jobs.JobData(
+            name="a", mode=3, persist=True, exist_ok=7
+        )
+        assert os.stat(f"{SHM_DIR}/{name}").st_mode & 0o777 == 0o640
+        again = ns.jobs.SharedJob.create(name, mode=9, segment_exist_ok=True)
+        assert again.mode == 3
+        job.close()
+        again.close()

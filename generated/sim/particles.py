@@ -146,10 +146,11 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _Vec3View()
         scratch.x = x
@@ -395,10 +396,11 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _ParticleView()
         scratch.position = position
@@ -801,10 +803,11 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _FrameView()
         scratch.number = number

@@ -21,9 +21,6 @@ RESERVED_FIELD_NAMES = frozenset(
         "attach",
         "close",
         "unlink",
-        "mode",
-        "exist_ok",
-        "persist",
         "cls",  # the first parameter of create()
         # bulk data (SPEC section 7)
         "numpy",

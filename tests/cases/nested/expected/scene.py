@@ -130,10 +130,11 @@ class SharedVec2(_sg.SharedRecord[Vec2, _Vec2View, Vec2Data]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _Vec2View()
         scratch.x = x
@@ -292,10 +293,11 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _BoxView()
         scratch.low = low
@@ -578,10 +580,11 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _SpriteView()
         scratch.id = id
@@ -978,10 +981,11 @@ class SharedPadded(_sg.SharedRecord[Padded, _PaddedView, PaddedData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _PaddedView()
         scratch.a = a
@@ -1183,10 +1187,11 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _Pack2View()
         scratch.a = a
@@ -1395,10 +1400,11 @@ class SharedPack16(_sg.SharedRecord[Pack16, _Pack16View, Pack16Data]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _Pack16View()
         scratch.a = a
@@ -1567,10 +1573,11 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _FramesView()
         scratch.sprites = sprites

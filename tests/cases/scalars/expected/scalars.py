@@ -313,10 +313,11 @@ class SharedScalars(_sg.SharedRecord[Scalars, _ScalarsView, ScalarsData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _ScalarsView()
         scratch.flag = flag
@@ -886,10 +887,11 @@ class SharedLimits(_sg.SharedRecord[Limits, _LimitsView, LimitsData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _LimitsView()
         scratch.flag = flag
@@ -1742,10 +1744,11 @@ class SharedAliases(_sg.SharedRecord[Aliases, _AliasesView, AliasesData]):
     ) -> _typing.Self:
         """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
 
-        An existing name raises FileExistsError, unless `exist_ok` (then it attaches,
-        layout checked, and the values given are ignored). By default the name goes
-        when this process and its children have ended; `persist=True` keeps it until
-        `unlink()`. `mode`: the segment's permissions (owner only by default).
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
         """
         scratch = _AliasesView()
         scratch.f_double = _ALIASES_F_DOUBLE.check(f_double)
