@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from . import _structgen as _sg
@@ -39,7 +38,8 @@ class Pose(_ctypes.Structure):
     seq: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class PoseData:
     """Value of a `Pose` record: immutable, comparable and hashable."""
 
