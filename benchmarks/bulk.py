@@ -167,7 +167,6 @@ def measure(n: int) -> list[str]:
 
     ours, theirs = pair(arr.snapshot, lambda: [(p.x, p.y) for p in ma], repeat)
     figures.append(f"{ours / theirs:.2f}")
-    del raw
     return figures
 
 

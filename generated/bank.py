@@ -127,6 +127,31 @@ class SharedAccount(_sg.SharedRecord[Account, _AccountView, AccountData]):
         scratch.transfers = transfers
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        balance: int = 0,
+        transfers: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _AccountView()
+        scratch.balance = balance
+        scratch.transfers = transfers
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def balance(self) -> int:
         """Money in the account, in cents."""

@@ -118,6 +118,35 @@ class SharedQuad(_sg.SharedRecord[Quad, _QuadView, QuadData]):
         scratch.d = _QUAD_D.check(d)
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: float = 0.0,
+        b: float = 0.0,
+        c: float = 0.0,
+        d: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _QuadView()
+        scratch.a = _QUAD_A.check(a)
+        scratch.b = _QUAD_B.check(b)
+        scratch.c = _QUAD_C.check(c)
+        scratch.d = _QUAD_D.check(d)
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def a(self) -> float:
         self._acquire()

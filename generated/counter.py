@@ -127,6 +127,31 @@ class SharedCounter(_sg.SharedRecord[Counter, _CounterView, CounterData]):
         scratch.last_worker = last_worker
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        count: int = 0,
+        last_worker: int = -1,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _CounterView()
+        scratch.count = count
+        scratch.last_worker = last_worker
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def count(self) -> int:
         """Events seen so far."""

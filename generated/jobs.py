@@ -171,6 +171,35 @@ class SharedJob(_sg.SharedRecord[Job, _JobView, JobData]):
         scratch.taken_by = taken_by
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        state: JobState | int = JobState.EMPTY,
+        job_id: int = -1,
+        payload: int = 0,
+        taken_by: int = -1,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _JobView()
+        scratch.state = state
+        scratch.job_id = job_id
+        scratch.payload = payload
+        scratch.taken_by = taken_by
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def state(self) -> JobState:
         """What the slot holds now."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -85,3 +87,25 @@ def repo_generated() -> ModuleType:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     return importlib.import_module("generated")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dev_shm_left_as_found() -> Iterator[None]:
+    """The suite leaves /dev/shm as it found it: every test removes its segments
+    (SPEC section 6; a left-over name fails the session). Tests name their segments
+    with this process's pid (shm_support.unique_name), which is how they are told
+    from those of other jobs running on the machine at the same time."""
+    shm = Path("/dev/shm")
+    before = set(os.listdir(shm)) if shm.is_dir() else set()
+    yield
+    if not shm.is_dir():
+        return
+    deadline = time.monotonic() + 10  # a SIGKILLed creator's tracker may still be at it
+    while True:
+        left = sorted(set(os.listdir(shm)) - before)
+        # only this session's names: other jobs on the machine use /dev/shm too
+        mine = [n for n in left if f"-{os.getpid()}" in n]
+        if not mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not mine, f"the test suite left these in /dev/shm: {mine}"

@@ -363,6 +363,9 @@ def module_yaml(module: ModuleDef) -> str:
 RESERVED_FIELDS = frozenset(
     {"update", "snapshot", "assign", "set", "get_lock", "get_obj", "from_value"}
     | {"lock", "ctx", "self"}
+    # SPEC §6-7: named records (and create()'s parameters) and numpy
+    | {"create", "attach", "close", "unlink", "cls"}
+    | {"numpy", "to_numpy", "assign_numpy", "dtype"}
     # builtins the generated annotations use, refused by structgen with a clear message
     | {"bool", "bytes", "float", "int", "str", "tuple"}
     # methods of every ctypes.Structure, refused by structgen

@@ -547,6 +547,14 @@ RESERVED_FIELDS = [
     "from_value",
     "lock",
     "ctx",
+    "create",
+    "attach",
+    "close",
+    "unlink",
+    "numpy",
+    "to_numpy",
+    "assign_numpy",
+    "dtype",
 ]
 
 

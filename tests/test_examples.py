@@ -6,6 +6,7 @@ repository root, in a subprocess with a time limit so that a hang fails the test
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -41,6 +42,7 @@ def numbers(pattern: str, text: str) -> tuple[int, ...]:
 def test_every_example_is_tested() -> None:
     assert sorted(path.stem for path in EXAMPLES.glob("*.py")) == [
         "counter",
+        "named_pose",
         "producer_consumer",
         "shared_lock",
     ]
@@ -97,3 +99,53 @@ def test_shared_lock_keeps_the_sum_and_rolls_back_refused_transfers() -> None:
     assert checks > 0
     assert wrong == 0
     assert "OK: the sum never changed" in out
+
+
+def test_named_pose_publish_and_watch_in_two_processes() -> None:
+    """Two unrelated processes, as in two terminals: the watcher finds the
+    publisher's record by name and sees it move; the name goes with the publisher."""
+    name = f"sgtest-pose-{os.getpid()}"
+    publisher = subprocess.Popen(
+        [
+            sys.executable,
+            "examples/named_pose.py",
+            "publish",
+            "--name",
+            name,
+            "--seconds",
+            "6",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        watched = subprocess.run(
+            [
+                sys.executable,
+                "examples/named_pose.py",
+                "watch",
+                "--name",
+                name,
+                "--seconds",
+                "2",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        out, err = publisher.communicate(timeout=TIMEOUT)
+    finally:
+        publisher.kill()
+        publisher.wait()
+        for leftover in (f"/dev/shm/{name}", f"/dev/shm/sem.structgen.{name}.lock"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    assert watched.returncode == 0, watched.stderr
+    assert publisher.returncode == 0, err
+    seqs = [int(n) for n in re.findall(r"seq +(\d+)", watched.stdout)]
+    assert len(seqs) >= 2 and seqs == sorted(seqs) and seqs[-1] > seqs[0]
+    assert "published" in out
+    assert not os.path.exists(f"/dev/shm/{name}")

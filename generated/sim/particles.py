@@ -138,6 +138,33 @@ class SharedVec3(_sg.SharedRecord[Vec3, _Vec3View, Vec3Data]):
         scratch.z = z
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 0.0,
+        z: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _Vec3View()
+        scratch.x = x
+        scratch.y = y
+        scratch.z = z
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()
@@ -371,6 +398,41 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
         scratch.id = id
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        position: Vec3Data = _PARTICLE_POSITION_DEFAULT,
+        velocity: Vec3Data = _PARTICLE_VELOCITY_DEFAULT,
+        mass: float = 1.0,
+        radius: _units.LengthData = _PARTICLE_RADIUS_DEFAULT,
+        phase: Phase | int = Phase.LIQUID,
+        alive: bool = True,
+        id: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _ParticleView()
+        scratch.position = position
+        scratch.velocity = velocity
+        scratch.mass = _PARTICLE_MASS.check(mass)
+        scratch.radius = radius
+        scratch.phase = phase
+        scratch.alive = alive
+        scratch.id = id
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def position(self) -> Vec3Data:
         self._acquire()
@@ -383,6 +445,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def position(self, value: Vec3Data) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.position = value
         finally:
             self._release()
@@ -399,6 +462,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def velocity(self, value: Vec3Data) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.velocity = value
         finally:
             self._release()
@@ -433,6 +497,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def radius(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.radius = value
         finally:
             self._release()
@@ -753,6 +818,49 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
         scratch.dirty = dirty
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        number: int = 0,
+        origin: _geometry.PointData = _FRAME_ORIGIN_DEFAULT,
+        corners: _typing.Sequence[_geometry.PointData] = _FRAME_CORNERS_DEFAULT,
+        particles: _typing.Sequence[ParticleData] = _FRAME_PARTICLES_DEFAULT,
+        heat: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 3,) * 4,
+        title: str = "untitled",
+        labels: _typing.Sequence[str] = ("",) * 4,
+        checksum: bytes = bytes(8),
+        flags: Flags | int = Flags.NONE,
+        tick: int = 0,
+        dirty: bool = False,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _FrameView()
+        scratch.number = number
+        scratch.origin = origin
+        scratch.corners = corners
+        scratch.particles = particles
+        scratch.heat = heat
+        scratch.title = title
+        scratch.labels = labels
+        scratch.checksum = checksum
+        scratch.flags = flags
+        scratch.tick = tick
+        scratch.dirty = dirty
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def number(self) -> int:
         self._acquire()
@@ -781,6 +889,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def origin(self, value: _geometry.PointData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.origin = value
         finally:
             self._release()
@@ -797,6 +906,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def corners(self, value: _typing.Sequence[_geometry.PointData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.corners = value
         finally:
             self._release()
@@ -813,6 +923,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def particles(self, value: _typing.Sequence[ParticleData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.particles = value
         finally:
             self._release()
@@ -830,6 +941,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def heat(self, value: _typing.Sequence[_typing.Sequence[float]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.heat = value
         finally:
             self._release()
@@ -846,6 +958,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def title(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.title = value
         finally:
             self._release()
@@ -862,6 +975,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
     def labels(self, value: _typing.Sequence[str]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.labels = value
         finally:
             self._release()

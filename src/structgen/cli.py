@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
 
@@ -79,6 +80,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     layout.add_argument("file", metavar="FILE", help="a schema file")
     layout.add_argument("record", nargs="?", metavar="RECORD", help="only this record")
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="show a named segment's header, lock and values (no generated module "
+        "needed)",
+    )
+    inspect.add_argument("name", metavar="NAME", help="segment name (/dev/shm/NAME)")
+    inspect.add_argument(
+        "--json", action="store_true", help="print one JSON object instead"
+    )
+    commands.add_parser("ls", help="list structgen's named segments")
+    rm = commands.add_parser(
+        "rm", help="remove a named segment (only one of structgen's)"
+    )
+    rm.add_argument("name", metavar="NAME", help="segment name (/dev/shm/NAME)")
     return parser
 
 
@@ -196,6 +212,51 @@ def _layout(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+class SegmentError(Exception):
+    """A named segment that is missing, not structgen's, corrupt or not ours to read."""
+
+
+def _segment_errors(
+    handler: Callable[[argparse.Namespace], Exit],
+) -> Callable[[argparse.Namespace], Exit]:
+    def run(args: argparse.Namespace) -> Exit:
+        try:
+            return handler(args)
+        except (ValueError, OSError) as exc:
+            raise SegmentError(str(exc)) from None
+
+    return run
+
+
+@_segment_errors
+def _inspect(args: argparse.Namespace) -> Exit:
+    from . import shm_tools
+
+    info = shm_tools.inspect_segment(args.name)
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(shm_tools.format_inspect(info))
+    return Exit.OK
+
+
+@_segment_errors
+def _ls(args: argparse.Namespace) -> Exit:
+    from . import shm_tools
+
+    print(shm_tools.format_ls())
+    return Exit.OK
+
+
+@_segment_errors
+def _rm(args: argparse.Namespace) -> Exit:
+    from . import shm_tools
+
+    shm_tools.remove_segment(args.name)
+    print(f"removed {args.name}")
+    return Exit.OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -207,13 +268,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .api import UsageError
 
     try:
-        handler = {"build": _build, "check": _check, "layout": _layout}[args.command]
+        handler = {
+            "build": _build,
+            "check": _check,
+            "layout": _layout,
+            "inspect": _inspect,
+            "ls": _ls,
+            "rm": _rm,
+        }[args.command]
         return handler(args)
     except UsageError as exc:
         print(f"structgen: error: {exc}", file=sys.stderr)
         return Exit.USAGE
     except SchemaError as exc:
         _report(exc.diagnostics)
+        return Exit.ERRORS
+    except SegmentError as exc:
+        print(f"structgen: error: {exc}", file=sys.stderr)
         return Exit.ERRORS
     except OSError as exc:  # the output folder cannot be written, a disk is full, ...
         where = f": {exc.filename}" if exc.filename else ""

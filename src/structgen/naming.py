@@ -16,6 +16,17 @@ RESERVED_FIELD_NAMES = frozenset(
         "from_value",
         "lock",
         "ctx",
+        # named records (SPEC section 6): methods, and parameters of create()
+        "create",
+        "attach",
+        "close",
+        "unlink",
+        "cls",  # the first parameter of create()
+        # bulk data (SPEC section 7)
+        "numpy",
+        "to_numpy",
+        "assign_numpy",
+        "dtype",
         "self",  # the first parameter of every generated method
     }
 )

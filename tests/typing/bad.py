@@ -113,3 +113,11 @@ def across_modules() -> None:
 
 def set_takes_no_none() -> None:
     SharedPoint().set(x=None)  # E
+
+
+def named_misuse() -> None:
+    SharedPoint.create("n", x="1.0")  # E
+    SharedPoint.create("n", z=1.0)  # E
+    SharedPoint.create(name="n")  # E
+    SharedPoint.attach("n", timeout="1")  # E
+    SharedPoint(lock="sturdy")  # E

@@ -188,3 +188,17 @@ def across_modules() -> None:
     assert_type(data.sprite.origin, PointData)
     scenes = SharedSceneArray([data])
     assert_type(scenes[0].camera, PointData)
+
+
+def named_records() -> None:
+    p = SharedPoint.create("typed-point", x=1.0, mode=0o640, persist=True)
+    assert_type(p, SharedPoint)
+    q = SharedPoint.attach("typed-point", timeout=2.5)
+    assert_type(q.x, float)
+    a = SharedPointArray.create("typed-points", 3, exist_ok=True)
+    assert_type(SharedPointArray.attach("typed-points"), SharedPointArray)
+    assert_type(a[0], PointData)
+    robust = SharedPoint(lock="robust")
+    robust.x = 2.0
+    q.close()
+    p.unlink()

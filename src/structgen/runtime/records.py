@@ -10,11 +10,13 @@ import multiprocessing.sharedctypes
 import multiprocessing.synchronize
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from .bulk import array_dtype, check_array, numpy_module
+from .fastpath import fast_class
+from .header import KIND_ARRAY, KIND_RECORD
 from .locks import (
     Context,
     LockArg,
@@ -23,6 +25,16 @@ from .locks import (
     _resolve_lock,
     _seconds,
 )
+from .named import (
+    _Closed,
+    _no_journal,
+    _robust,
+    attach_segment,
+    create_segment,
+    unlink_segment,
+)
+from .robust import RobustLock
+from .segment import Segment
 from .update import Update, _ArrayUpdate, _TimedUpdate
 from .values import _Record
 from .views import View
@@ -43,6 +55,18 @@ def _rebuild(cls: type[SharedRecord[Any, Any, Any]], obj: Any, lock: Any) -> Any
     return shared
 
 
+def _rebuild_named(cls: type[_SharedBase], name: str) -> Any:
+    """A named record reaches another process by its name: it attaches there."""
+    return cls.attach(name)  # type: ignore[attr-defined]
+
+
+def _shared_class(shared: object) -> type[Any]:
+    """The generated class of ``shared`` (not its inline-locking subclass)."""
+    cls = type(shared)
+    original: type[Any] = cls.__dict__.get("_fast_of", cls)
+    return original
+
+
 class _SharedBase:
     """Lock plumbing shared by single records and arrays of them."""
 
@@ -51,12 +75,64 @@ class _SharedBase:
     _struct: ClassVar[type[Any]]
     _view: ClassVar[type[Any]]
     _codec: ClassVar[_Record[Any, Any]]
+    _segment: Segment | None = None  # named records only
+    _acquire: Callable[..., Any]
+    _release: Callable[..., Any]
+    # crash-safe locks: save the record, or an element, before the first write
+    _journal: Callable[..., Any]
+    _journal_element: Callable[..., Any]
 
     def _attach(self, obj: Any, lock: Any) -> None:
         self._obj = obj
         self._lock = lock
-        self._acquire, self._release = _lock_functions(lock, type(self).__name__)
+        if isinstance(lock, RobustLock):  # crash-safe: writes journal first
+            self._acquire, self._release = lock.acquire, lock.release
+            self._journal = lock.journal_all
+            self._journal_element = lock.journal_element
+            # for the inline property path (fastpath.py)
+            self._try_take, self._post, self._words = lock.raw_parts()
+        else:
+            self._acquire, self._release = _lock_functions(lock, type(self).__name__)
+            self._journal = self._journal_element = _no_journal
         self._memory = memoryview(obj).cast("B")
+
+    def _attach_segment(self, segment: Segment, lock: Any, ctype: Any) -> None:
+        header = segment.header
+        self._segment = segment
+        self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock)
+
+    def close(self) -> None:
+        """Unmap a named record from this process; later use raises ValueError.
+
+        The segment and its name stay (``unlink()`` removes the name).
+        """
+        segment = self._named("close")
+        if segment.closed:
+            return
+        closed = _Closed(type(self).__name__, segment.name)
+        self._acquire = self._release = self._journal = closed
+        self._journal_element = self._try_take = closed
+        self._forget(closed)
+        self._memory.release()
+        self._obj = None
+        self._lock.close()  # the last close in this process lets go of its views
+        segment.close()
+
+    def _forget(self, closed: _Closed) -> None:
+        pass
+
+    def unlink(self) -> None:
+        """Remove a named record's name (and its lock's). Processes that have it
+        mapped go on working; a later ``attach`` of the name fails."""
+        unlink_segment(self._named("unlink"))
+
+    def _named(self, method: str) -> Segment:
+        if self._segment is None:
+            raise TypeError(
+                f"{type(self).__name__}.{method}(): only a named record (made by "
+                "create() or attach()) has a segment to " + method
+            )
+        return self._segment
 
     def get_lock(
         self,
@@ -66,15 +142,25 @@ class _SharedBase:
 
     def __enter__(self) -> Self:
         self._acquire()
+        try:
+            self._journal()  # a crash-safe lock saves the record before any write
+        except BaseException:
+            self._release()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._release()
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._segment is not None:  # by name: the same segment wherever it goes
+            if self._segment.closed:
+                name = self._segment.name
+                raise ValueError(f"{type(self).__name__} '{name}' is closed")
+            return _rebuild_named, (_shared_class(self), self._segment.name)
         # As multiprocessing.Value: only while starting a process; never a silent copy.
         multiprocessing.context.assert_spawning(self)
-        return _rebuild, (type(self), self._obj, self._lock)
+        return _rebuild, (_shared_class(self), self._obj, self._lock)
 
 
 class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
@@ -85,14 +171,71 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
     def __init__(self, scratch: ViewT, lock: LockArg, ctx: Context | None) -> None:
         """Share a copy of ``scratch``, a record the generated constructor filled."""
         resolved = _resolve_lock(lock, ctx, type(self).__name__)
-        self._attach(multiprocessing.sharedctypes.RawValue(self._struct), resolved)
-        self._commit(scratch)
+        obj = multiprocessing.sharedctypes.RawValue(self._struct)
+        self._attach(obj, _robust(resolved, obj, self._struct, 1, ctx))
+        # new memory that no one else sees yet: no lock, no journal
+        self._memory[:] = memoryview(scratch).cast("B")  # type: ignore[arg-type]
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
         self._updater: Update[ViewT] = Update(self)
         # the same memory through the checked view: what property setters write to
         self._live: ViewT = self._updater._view
+        if isinstance(lock, RobustLock):  # scalar properties take the lock inline
+            self.__class__ = fast_class(_shared_class(self))
+
+    def _forget(self, closed: _Closed) -> None:
+        self._updater._memory.release()
+        self._updater = Update.__new__(Update)
+        self._updater._acquire = self._updater._release = closed
+        self._updater._journal = closed
+        self._updater._saved = None
+        self._live = None  # type: ignore[assignment]
+
+    @classmethod
+    def _create(
+        cls,
+        name: str,
+        scratch: ViewT,
+        mode: int,
+        exist_ok: bool,
+        persist: bool,
+    ) -> Self:
+        """``create()`` once the generated code has checked the field values."""
+        source = memoryview(scratch).cast("B")  # type: ignore[arg-type]
+
+        def fill(data: memoryview) -> None:
+            data[:] = source
+
+        segment, lock = create_segment(
+            cls.__name__,
+            name,
+            cls._struct,
+            cls._codec.data,
+            KIND_RECORD,
+            1,
+            fill,
+            mode,
+            exist_ok,
+            persist,
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct)
+        return shared
+
+    @classmethod
+    def attach(cls, name: str, *, timeout: float | None = None) -> Self:
+        """Open the named record ``name`` made by ``create()`` in any process.
+
+        No such name: FileNotFoundError, unless ``timeout`` (seconds) lets it appear;
+        another record, layout or an array: ValueError naming what differs.
+        """
+        segment, lock = attach_segment(
+            cls.__name__, name, cls._struct, cls._codec.data, KIND_RECORD, timeout
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct)
+        return shared
 
     @classmethod
     def from_value(cls, value: object, *, lock: LockArg = False) -> Self:
@@ -126,12 +269,15 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
             _check_lock(resolved, f"{cls.__name__}.from_value(): the Value's own lock")
         else:
             resolved = _resolve_lock(lock, None, cls.__name__)
+            resolved = _robust(resolved, obj, cls._struct, 1, None)
         shared = cls.__new__(cls)
         shared._attach(obj, resolved)
         return shared
 
     def get_obj(self) -> StructT:
         """The raw ctypes Structure in shared memory (unchecked, unlocked)."""
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return self._obj
 
     def update(self, timeout: float | None = None) -> Update[ViewT]:
@@ -163,11 +309,14 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         scratch = self._codec.check(data)
         self._acquire()
         try:
+            self._journal()
             self._memory[:] = memoryview(scratch).cast("B")
         finally:
             self._release()
 
     def _commit(self, scratch: Any) -> None:
+        """Write a whole record (``set()``, under the lock)."""
+        self._journal()
         self._memory[:] = memoryview(scratch).cast("B")
 
     def __repr__(self) -> str:
@@ -237,20 +386,16 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
             resolved = _resolve_lock(lock, ctx, name)
             obj = _shared_array(self._struct, n_or_items, name)
             _fill(obj, bytes(default))
-            self._attach(obj, resolved)
+            self._attach(obj, _robust(resolved, obj, self._struct, n_or_items, ctx))
             return
-        if isinstance(n_or_items, Sequence | Iterator):
-            items = list(n_or_items)
-        else:
-            raise TypeError(f"{name} needs a length or a sequence of items")
-        scratches = [self._codec.check(item) for item in items]
+        scratches = self._items(n_or_items)
         resolved = _resolve_lock(lock, ctx, name)
         obj = _shared_array(self._struct, len(scratches), name)
         # memmove, not obj[i] = scratch: ctypes would keep an object per index written
         size, address = ctypes.sizeof(self._struct), ctypes.addressof(obj)
         for position, scratch in enumerate(scratches):
             ctypes.memmove(address + position * size, ctypes.addressof(scratch), size)
-        self._attach(obj, resolved)
+        self._attach(obj, _robust(resolved, obj, self._struct, len(scratches), ctx))
 
     def _attach(self, obj: Any, lock: Any) -> None:
         super()._attach(obj, lock)
@@ -261,10 +406,75 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._views: Any = (self._view * self._length).from_buffer(obj)
         self._updater: _ArrayUpdate[ViewT, DataT] = _ArrayUpdate(self, None)
 
+    @classmethod
+    def _items(cls, n_or_items: int | Sequence[DataT]) -> list[Any]:
+        name = cls.__name__
+        if isinstance(n_or_items, int) and not isinstance(n_or_items, bool):
+            if n_or_items < 0:
+                raise ValueError(f"{name}: length must be at least 0, not {n_or_items}")
+            items: Sequence[Any] = [cls._codec.data()] * n_or_items
+        elif isinstance(n_or_items, Sequence | Iterator):
+            items = list(n_or_items)
+        else:
+            raise TypeError(f"{name} needs a length or a sequence of items")
+        return [cls._codec.check(item) for item in items]
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        n_or_items: int | Sequence[DataT],
+        *,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> Self:
+        """Make the named shared array ``/dev/shm/<name>`` (SPEC section 6).
+
+        ``n`` elements holding the schema's defaults, or a copy of ``items``. An
+        existing name raises FileExistsError, unless ``exist_ok`` (then it attaches:
+        the items given are ignored). By default the name goes when this process
+        and its children have ended; ``persist=True`` keeps it until ``unlink()``.
+        """
+        scratches = cls._items(n_or_items)
+        size = ctypes.sizeof(cls._struct)
+
+        def fill(data: memoryview) -> None:
+            for position, scratch in enumerate(scratches):
+                data[position * size : (position + 1) * size] = memoryview(
+                    scratch
+                ).cast("B")
+
+        segment, lock = create_segment(
+            cls.__name__,
+            name,
+            cls._struct,
+            cls._codec.data,
+            KIND_ARRAY,
+            len(scratches),
+            fill,
+            mode,
+            exist_ok,
+            persist,
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct * segment.header.count)
+        return shared
+
+    @classmethod
+    def attach(cls, name: str, *, timeout: float | None = None) -> Self:
+        """Open the named array ``name`` made by ``create()`` in any process."""
+        segment, lock = attach_segment(
+            cls.__name__, name, cls._struct, cls._codec.data, KIND_ARRAY, timeout
+        )
+        shared = cls.__new__(cls)
+        shared._attach_segment(segment, lock, cls._struct * segment.header.count)
+        return shared
+
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
             raise TypeError(f"{type(self).__name__} indices must be int, not {index!r}")
-        size = len(self._obj)
+        size = len(self)
         if not -size <= index < size:
             raise IndexError(
                 f"{type(self).__name__} index {index} out of range({size})"
@@ -273,9 +483,13 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
 
     def get_obj(self) -> ctypes.Array[StructT]:
         """The raw ctypes array in shared memory (unchecked, unlocked)."""
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return self._obj  # type: ignore[no-any-return]
 
     def __len__(self) -> int:
+        if self._obj is None:
+            self._acquire()  # closed: says so
         return len(self._obj)
 
     def __getitem__(self, index: int) -> DataT:
@@ -297,6 +511,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         start = position * self._item_size
         self._acquire()
         try:
+            self._journal_element(position)
             # bytes copied, not obj[i] = scratch: ctypes would keep an object per index
             self._memory[start : start + self._item_size] = source
         finally:
@@ -341,6 +556,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         dtype = array_dtype(np, self._view)
         self._acquire()
         try:
+            self._journal()  # writes may follow: a crash-safe lock's undo copy
             view = np.frombuffer(self._memory, dtype=dtype)
             try:
                 yield view
@@ -376,6 +592,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         size = len(self._memory)
         self._acquire()
         try:
+            self._journal()
             if size:
                 ctypes.memmove(ctypes.addressof(self._obj), source.ctypes.data, size)
         finally:

@@ -37,6 +37,7 @@ class Update(Generic[ViewT]):
 
     __slots__ = (
         "_acquire",
+        "_journal",
         "_memory",
         "_owner",
         "_release",
@@ -48,6 +49,7 @@ class Update(Generic[ViewT]):
     def __init__(self, shared: SharedRecord[Any, ViewT, Any]) -> None:
         self._acquire = shared._acquire
         self._release = shared._release
+        self._journal = shared._journal
         self._memory = shared._memory
         self._view: ViewT = shared._view.from_buffer(shared._obj)
         self._saved: bytes | None = None
@@ -61,6 +63,7 @@ class Update(Generic[ViewT]):
         try:
             if self._saved is not None:  # only its holder can be here: entered twice
                 raise self._reentry_error()
+            self._journal()  # a crash-safe lock's undo copy, in shared memory
             self._saved = self._memory.tobytes()
         except BaseException:  # not entered, so no __exit__: let go of the lock here
             self._release()
@@ -72,6 +75,7 @@ class Update(Generic[ViewT]):
         try:
             if self._saved is not None:
                 raise self._reentry_error()
+            self._journal()
             self._saved = self._memory.tobytes()
         except BaseException:
             self._release()
@@ -140,6 +144,7 @@ class RecordItems(Generic[ViewT, DataT]):
             position = array._index(index)
         saved = self._saved
         if position not in saved and self._whole is None:
+            array._journal_element(position)
             size = array._item_size
             start = position * size
             saved[position] = array._memory[start : start + size].tobytes()
@@ -159,6 +164,7 @@ class RecordItems(Generic[ViewT, DataT]):
         # made by ctypes as it iterates an array of the view type over the memory
         array = self._array
         if self._whole is None:
+            array._journal()  # a crash-safe lock's undo copy of every element
             self._whole = array._memory.tobytes()
         views: Iterator[ViewT] = iter(array._views)
         return views

@@ -124,6 +124,31 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
         scratch.quote = quote
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        path: str = 'C:\\temp\\"{{x}}"',
+        quote: Quote | int = Quote.SINGLE,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _TrickyView()
+        scratch.path = path
+        scratch.quote = quote
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def path(self) -> str:
         """A field doc with \"\"\", \\ and {{ braces }}."""
@@ -137,6 +162,7 @@ class SharedTricky(_sg.SharedRecord[Tricky, _TrickyView, TrickyData]):
     def path(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.path = value
         finally:
             self._release()
@@ -276,6 +302,29 @@ class SharedPlain(_sg.SharedRecord[Plain, _PlainView, PlainData]):
         scratch = _PlainView()
         scratch.x = x
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _PlainView()
+        scratch.x = x
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def x(self) -> int:

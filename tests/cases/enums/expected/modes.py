@@ -227,6 +227,48 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
         scratch.grid = grid
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        color: Color | int = Color.RED,
+        level: Level | int = Level.LOW,
+        chosen: Level | int = Level.HIGH,
+        offset: Offset | int = Offset.HERE,
+        big: Big | int = Big.SMALL,
+        port: Port | int = Port.HTTPS,
+        tiny: Tiny | int = Tiny.ONLY,
+        palette: _typing.Sequence[Color | int] = (Color.RED,) * 3,
+        grid: _typing.Sequence[_typing.Sequence[Level | int]] = (
+            (Level.LOW, Level.MEDIUM),
+            (Level.HIGH, Level.LOW),
+        ),
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _SettingsView()
+        scratch.color = color
+        scratch.level = level
+        scratch.chosen = chosen
+        scratch.offset = offset
+        scratch.big = big
+        scratch.port = port
+        scratch.tiny = tiny
+        scratch.palette = palette
+        scratch.grid = grid
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def color(self) -> Color:
         self._acquire()
@@ -352,6 +394,7 @@ class SharedSettings(_sg.SharedRecord[Settings, _SettingsView, SettingsData]):
     def palette(self, value: _typing.Sequence[Color | int]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.palette = value
         finally:
             self._release()

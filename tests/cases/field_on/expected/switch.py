@@ -196,6 +196,41 @@ class SharedSwitch(_sg.SharedRecord[Switch, _SwitchView, SwitchData]):
         scratch.label = label
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        on: bool = False,
+        off: bool = True,
+        yes: Answer | int = Answer.yes,
+        no: int = 0,
+        y: int = 0,
+        n: int = 0,
+        label: str = "on",
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _SwitchView()
+        scratch.on = on
+        scratch.off = off
+        scratch.yes = yes
+        scratch.no = no
+        scratch.y = y
+        scratch.n = n
+        scratch.label = label
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def on(self) -> bool:
         self._acquire()

@@ -103,6 +103,31 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
         scratch.y = y
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: _units.LengthData = _POINT_X_DEFAULT,
+        y: _units.LengthData = _POINT_Y_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _PointView()
+        scratch.x = x
+        scratch.y = y
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> _units.LengthData:
         self._acquire()
@@ -115,6 +140,7 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def x(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.x = value
         finally:
             self._release()
@@ -131,6 +157,7 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
     def y(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.y = value
         finally:
             self._release()

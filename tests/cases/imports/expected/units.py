@@ -105,6 +105,31 @@ class SharedLength(_sg.SharedRecord[Length, _LengthView, LengthData]):
         scratch.unit = unit
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        value: float = 0.0,
+        unit: Unit | int = Unit.FOOT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _LengthView()
+        scratch.value = _LENGTH_VALUE.check(value)
+        scratch.unit = unit
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def value(self) -> float:
         self._acquire()

@@ -122,6 +122,31 @@ class SharedVec2(_sg.SharedRecord[Vec2, _Vec2View, Vec2Data]):
         scratch.y = y
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 1.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _Vec2View()
+        scratch.x = x
+        scratch.y = y
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()
@@ -270,6 +295,31 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
         scratch.low = low
         scratch.high = high
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        low: Vec2Data = _BOX_LOW_DEFAULT,
+        high: Vec2Data = _BOX_HIGH_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _BoxView()
+        scratch.low = low
+        scratch.high = high
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def low(self) -> Vec2Data:
@@ -542,6 +592,52 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
         scratch.visible = visible
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        segment_name: str,
+        /,
+        *,
+        id: int = 0,
+        origin: Vec2Data = _SPRITE_ORIGIN_DEFAULT,
+        corners: _typing.Sequence[Vec2Data] = _SPRITE_CORNERS_DEFAULT,
+        bounds: BoxData = _SPRITE_BOUNDS_DEFAULT,
+        samples: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 2,) * 8,
+        grid: _typing.Sequence[_typing.Sequence[_typing.Sequence[int]]] = (
+            ((0,) * 4,) * 3,
+        )
+        * 2,
+        name: str = "sprite",
+        labels: _typing.Sequence[str] = ("a", "bé", ""),
+        tag: bytes = b"ab\x00\x00",
+        blob: _typing.Sequence[bytes] = (bytes(3),) * 2,
+        visible: bool = True,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _SpriteView()
+        scratch.id = id
+        scratch.origin = origin
+        scratch.corners = corners
+        scratch.bounds = bounds
+        scratch.samples = samples
+        scratch.grid = grid
+        scratch.name = name
+        scratch.labels = labels
+        scratch.tag = tag
+        scratch.blob = blob
+        scratch.visible = visible
+        return cls._create(segment_name, scratch, mode, exist_ok, persist)
+
     @property
     def id(self) -> int:
         self._acquire()
@@ -586,6 +682,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def corners(self, value: _typing.Sequence[Vec2Data]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.corners = value
         finally:
             self._release()
@@ -602,6 +699,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def bounds(self, value: BoxData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.bounds = value
         finally:
             self._release()
@@ -618,6 +716,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def samples(self, value: _typing.Sequence[_typing.Sequence[float]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.samples = value
         finally:
             self._release()
@@ -636,6 +735,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     ) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.grid = value
         finally:
             self._release()
@@ -652,6 +752,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def name(self, value: str) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.name = value
         finally:
             self._release()
@@ -668,6 +769,7 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def labels(self, value: _typing.Sequence[str]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.labels = value
         finally:
             self._release()
@@ -910,6 +1012,33 @@ class SharedPadded(_sg.SharedRecord[Padded, _PaddedView, PaddedData]):
         scratch.c = c
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: int = 0,
+        c: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _PaddedView()
+        scratch.a = a
+        scratch.b = b
+        scratch.c = c
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def a(self) -> int:
         self._acquire()
@@ -1100,6 +1229,33 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
         scratch.c = c
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: float = 0.0,
+        c: PaddedData = _PACK2_C_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _Pack2View()
+        scratch.a = a
+        scratch.b = _PACK2_B.check(b)
+        scratch.c = c
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def a(self) -> int:
         self._acquire()
@@ -1146,6 +1302,7 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
     def c(self, value: PaddedData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.c = value
         finally:
             self._release()
@@ -1292,6 +1449,31 @@ class SharedPack16(_sg.SharedRecord[Pack16, _Pack16View, Pack16Data]):
         scratch.a = a
         scratch.b = b
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        a: int = 0,
+        b: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _Pack16View()
+        scratch.a = a
+        scratch.b = b
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def a(self) -> int:
@@ -1452,6 +1634,31 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
         scratch.boxes = boxes
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        sprites: _typing.Sequence[SpriteData] = _FRAMES_SPRITES_DEFAULT,
+        boxes: _typing.Sequence[_typing.Sequence[BoxData]] = _FRAMES_BOXES_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _FramesView()
+        scratch.sprites = sprites
+        scratch.boxes = boxes
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def sprites(self) -> tuple[SpriteData, ...]:
         self._acquire()
@@ -1464,6 +1671,7 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     def sprites(self, value: _typing.Sequence[SpriteData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.sprites = value
         finally:
             self._release()
@@ -1480,6 +1688,7 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
     def boxes(self, value: _typing.Sequence[_typing.Sequence[BoxData]]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.boxes = value
         finally:
             self._release()

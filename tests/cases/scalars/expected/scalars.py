@@ -305,6 +305,49 @@ class SharedScalars(_sg.SharedRecord[Scalars, _ScalarsView, ScalarsData]):
         scratch.f64 = _SCALARS_F64.check(f64)
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        flag: bool = False,
+        i8: int = 0,
+        i16: int = 0,
+        i32: int = 0,
+        i64: int = 0,
+        u8: int = 0,
+        u16: int = 0,
+        u32: int = 0,
+        u64: int = 0,
+        f32: float = 0.0,
+        f64: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _ScalarsView()
+        scratch.flag = flag
+        scratch.i8 = i8
+        scratch.i16 = i16
+        scratch.i32 = i32
+        scratch.i64 = i64
+        scratch.u8 = u8
+        scratch.u16 = u16
+        scratch.u32 = u32
+        scratch.u64 = u64
+        scratch.f32 = f32
+        scratch.f64 = _SCALARS_F64.check(f64)
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def flag(self) -> bool:
         self._acquire()
@@ -851,6 +894,55 @@ class SharedLimits(_sg.SharedRecord[Limits, _LimitsView, LimitsData]):
         scratch.nan = _LIMITS_NAN.check(nan)
         scratch.inf = inf
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        flag: bool = True,
+        i8: int = -128,
+        i16: int = 32767,
+        i32: int = -2147483648,
+        i64: int = 9223372036854775807,
+        u8: int = 255,
+        u16: int = 65535,
+        u32: int = 4294967295,
+        u64: int = 18446744073709551615,
+        f32: float = -1.5,
+        f64: float = 2.5e-300,
+        whole: float = 3.0,
+        nan: float = float("nan"),
+        inf: float = -float("inf"),
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _LimitsView()
+        scratch.flag = flag
+        scratch.i8 = i8
+        scratch.i16 = i16
+        scratch.i32 = i32
+        scratch.i64 = i64
+        scratch.u8 = u8
+        scratch.u16 = u16
+        scratch.u32 = u32
+        scratch.u64 = u64
+        scratch.f32 = f32
+        scratch.f64 = _LIMITS_F64.check(f64)
+        scratch.whole = _LIMITS_WHOLE.check(whole)
+        scratch.nan = _LIMITS_NAN.check(nan)
+        scratch.inf = inf
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def flag(self) -> bool:
@@ -1678,6 +1770,73 @@ class SharedAliases(_sg.SharedRecord[Aliases, _AliasesView, AliasesData]):
         scratch.c_uint32 = c_uint32
         scratch.c_uint64 = c_uint64
         super().__init__(scratch, lock, ctx)
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        f_double: float = 0.0,
+        f_float: float = 0.0,
+        c_char_alias: int = 0,
+        byte_alias: int = 0,
+        c_bool: bool = False,
+        c_byte: int = 0,
+        c_ubyte: int = 0,
+        c_short: int = 0,
+        c_ushort: int = 0,
+        c_int: int = 0,
+        c_uint: int = 0,
+        c_longlong: int = 0,
+        c_ulonglong: int = 0,
+        c_float: float = 0.0,
+        c_double: float = 0.0,
+        c_int8: int = 0,
+        c_int16: int = 0,
+        c_int32: int = 0,
+        c_int64: int = 0,
+        c_uint8: int = 0,
+        c_uint16: int = 0,
+        c_uint32: int = 0,
+        c_uint64: int = 0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _AliasesView()
+        scratch.f_double = _ALIASES_F_DOUBLE.check(f_double)
+        scratch.f_float = f_float
+        scratch.c_char_alias = c_char_alias
+        scratch.byte_alias = byte_alias
+        scratch.c_bool = c_bool
+        scratch.c_byte = c_byte
+        scratch.c_ubyte = c_ubyte
+        scratch.c_short = c_short
+        scratch.c_ushort = c_ushort
+        scratch.c_int = c_int
+        scratch.c_uint = c_uint
+        scratch.c_longlong = c_longlong
+        scratch.c_ulonglong = c_ulonglong
+        scratch.c_float = c_float
+        scratch.c_double = _ALIASES_C_DOUBLE.check(c_double)
+        scratch.c_int8 = c_int8
+        scratch.c_int16 = c_int16
+        scratch.c_int32 = c_int32
+        scratch.c_int64 = c_int64
+        scratch.c_uint8 = c_uint8
+        scratch.c_uint16 = c_uint16
+        scratch.c_uint32 = c_uint32
+        scratch.c_uint64 = c_uint64
+        return cls._create(name, scratch, mode, exist_ok, persist)
 
     @property
     def f_double(self) -> float:

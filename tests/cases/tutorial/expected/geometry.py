@@ -100,6 +100,31 @@ class SharedPoint(_sg.SharedRecord[Point, _PointView, PointData]):
         scratch.y = _POINT_Y.check(y)
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        x: float = 0.0,
+        y: float = 0.0,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _PointView()
+        scratch.x = _POINT_X.check(x)
+        scratch.y = _POINT_Y.check(y)
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def x(self) -> float:
         self._acquire()

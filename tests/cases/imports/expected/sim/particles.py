@@ -146,6 +146,37 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
         scratch.size = size
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        at: _geometry.PointData = _PARTICLE_AT_DEFAULT,
+        path: _typing.Sequence[_geometry.PointData] = _PARTICLE_PATH_DEFAULT,
+        unit: _units.Unit | int = _units.Unit.METRE,
+        units: _typing.Sequence[_units.Unit | int] = (_units.Unit.METRE,) * 2,
+        size: _units.LengthData = _PARTICLE_SIZE_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _ParticleView()
+        scratch.at = at
+        scratch.path = path
+        scratch.unit = unit
+        scratch.units = units
+        scratch.size = size
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def at(self) -> _geometry.PointData:
         self._acquire()
@@ -158,6 +189,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def at(self, value: _geometry.PointData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.at = value
         finally:
             self._release()
@@ -174,6 +206,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def path(self, value: _typing.Sequence[_geometry.PointData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.path = value
         finally:
             self._release()
@@ -222,6 +255,7 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
     def size(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.size = value
         finally:
             self._release()

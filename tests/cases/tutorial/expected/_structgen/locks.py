@@ -11,13 +11,20 @@ import math
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.synchronize
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
+
+from .robust import RobustLock
 
 __all__ = ["Context", "LockArg"]
 
 LockArg = (
-    bool | None | multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
+    bool
+    | None
+    | multiprocessing.synchronize.Lock
+    | multiprocessing.synchronize.RLock
+    | Literal["robust"]
 )
 Context = multiprocessing.context.BaseContext
 
@@ -32,10 +39,10 @@ def _check_lock(lock: object, owner: str) -> None:
     allowed = (
         bool | multiprocessing.synchronize.Lock | multiprocessing.synchronize.RLock
     )
-    if lock is not None and not isinstance(lock, allowed):
+    if lock is not None and lock != "robust" and not isinstance(lock, allowed):
         raise TypeError(
-            f"{owner}: lock must be True, False, None or a multiprocessing Lock or "
-            f"RLock, not {type(lock).__name__}"
+            f"{owner}: lock must be True, False, None, 'robust' or a multiprocessing "
+            f"Lock or RLock, not {type(lock).__name__}"
         )
 
 
@@ -133,10 +140,24 @@ _SPINS = 100
 def _acquire_contended(
     acquire: Callable[..., bool], timeout: float | None = None
 ) -> bool:
-    """Take a lock that was busy a moment ago: retry briefly, then wait for it."""
-    for _ in range(_SPINS):
-        if acquire(False):
-            return True
+    """Take a lock that was busy a moment ago: retry briefly, then wait for it.
+
+    The crash-safe lock is retried on its semaphore alone (its ``acquire(False)`` is
+    Python code, through its slow path): a try that succeeds stamps the owner, as its
+    own fast path does.
+    """
+    lock = getattr(acquire, "__self__", None)
+    if isinstance(lock, RobustLock):
+        if lock.stamp and lock._tid is None:
+            try_take = lock._sem_acquire
+            for _ in range(_SPINS):
+                if try_take(False):
+                    lock._take(threading.get_ident())
+                    return True
+    else:
+        for _ in range(_SPINS):
+            if acquire(False):
+                return True
     if timeout is None:
         return acquire()
     return acquire(True, timeout)

@@ -127,6 +127,33 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
         scratch.spread = spread
         super().__init__(scratch, lock, ctx)
 
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        /,
+        *,
+        leader: _sim_particles.ParticleData = _SWARM_LEADER_DEFAULT,
+        members: _typing.Sequence[_sim_particles.ParticleData] = _SWARM_MEMBERS_DEFAULT,
+        spread: _units.LengthData = _SWARM_SPREAD_DEFAULT,
+        mode: int = 0o600,
+        exist_ok: bool = False,
+        persist: bool = False,
+    ) -> _typing.Self:
+        """Make the named shared record `/dev/shm/<name>`, fields set as in `__init__`.
+
+        `mode`: the segment's permissions (owner only by default);
+        `exist_ok`: attach to an existing name (layout checked, the values
+        given ignored) instead of raising FileExistsError;
+        `persist`: keep the name until `unlink()`, rather than until this
+        process and its children have ended.
+        """
+        scratch = _SwarmView()
+        scratch.leader = leader
+        scratch.members = members
+        scratch.spread = spread
+        return cls._create(name, scratch, mode, exist_ok, persist)
+
     @property
     def leader(self) -> _sim_particles.ParticleData:
         self._acquire()
@@ -139,6 +166,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def leader(self, value: _sim_particles.ParticleData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.leader = value
         finally:
             self._release()
@@ -155,6 +183,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def members(self, value: _typing.Sequence[_sim_particles.ParticleData]) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.members = value
         finally:
             self._release()
@@ -171,6 +200,7 @@ class SharedSwarm(_sg.SharedRecord[Swarm, _SwarmView, SwarmData]):
     def spread(self, value: _units.LengthData) -> None:
         self._acquire()
         try:
+            self._journal()  # more than 8 bytes: crash-safe locks save the record
             self._live.spread = value
         finally:
             self._release()
