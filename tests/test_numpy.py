@@ -206,3 +206,42 @@ def test_generated_type_checks_without_numpy() -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _child_attach_and_sum(name: str, out: Any) -> None:
+    from generated import geometry
+
+    arr = geometry.SharedPointArray.attach(name)
+    with arr.numpy() as a:
+        out.value = float(a["x"].sum())
+        a["y"][:] = 3.0
+    arr.close()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_process_attaches_a_named_array_and_reads_numpy_views(
+    repo_generated: Any, method: str
+) -> None:
+    from shm_support import cleanup, unique_name
+
+    from generated import geometry
+
+    name = unique_name("numpy")
+    with cleanup(name):
+        arr = geometry.SharedPointArray.create(name, 500)
+        arr.assign_numpy(np.zeros(500, dtype=arr.dtype()))
+        with arr.numpy() as a:
+            a["x"][:] = np.arange(500)
+        ctx: Any = multiprocessing.get_context(method)
+        out = ctx.Value("d", 0.0)
+        child = ctx.Process(target=_child_attach_and_sum, args=(name, out))
+        child.start()
+        child.join(120)
+        assert child.exitcode == 0
+        assert out.value == sum(range(500))
+        assert arr.to_numpy()["y"].sum() == 1500.0 and arr[7].y == 3.0
+        with arr.numpy() as kept:
+            pass
+        arr.close()
+        assert kept["x"][499] == 499.0  # the view keeps the mapping: no dangling read
+        arr.unlink()

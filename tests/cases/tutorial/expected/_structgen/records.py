@@ -472,6 +472,9 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         shared._attach_segment(segment, lock, cls._struct * segment.header.count)
         return shared
 
+    def _forget(self, closed: Any) -> None:
+        self._views = None  # it holds the memory: let close() unmap it
+
     def _index(self, index: int) -> int:
         if not isinstance(index, int):
             raise TypeError(f"{type(self).__name__} indices must be int, not {index!r}")
@@ -558,7 +561,9 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._acquire()
         try:
             self._journal()  # writes may follow: a crash-safe lock's undo copy
-            view = np.frombuffer(self._memory, dtype=dtype)
+            # over the ctypes array itself: the view keeps it (and so the mapping of
+            # a named array) alive, even past close()
+            view = np.frombuffer(self._obj, dtype=dtype)
             try:
                 yield view
             finally:
@@ -573,7 +578,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         self._acquire()
         try:
             # copied as bytes (one memcpy), then seen as records
-            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._memory, np.uint8)
+            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._obj, np.uint8)
             copy = raw.copy()
         finally:
             self._release()
