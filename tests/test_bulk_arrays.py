@@ -41,3 +41,18 @@ def test_iterating_update_rolls_back_everything(repo_generated: Any) -> None:
         for view in items:
             view.x += 1
     assert [p.x for p in arr] == [float(i + 1) for i in range(10)]
+
+
+def test_a_large_snapshot_leaves_the_collector_as_it_was(repo_generated: Any) -> None:
+    import gc
+
+    from generated import geometry
+
+    arr = geometry.SharedPointArray(20_000)
+    assert gc.isenabled()
+    assert len(arr.snapshot()) == 20_000 and gc.isenabled()
+    gc.disable()
+    try:
+        assert arr.snapshot()[-1] == geometry.PointData() and not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.heap
@@ -324,6 +325,9 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
+_GC_PAUSE_FROM = 10_000  # elements: from there a snapshot pauses the cyclic GC
+
+
 def _physical_memory() -> int | None:
     """Bytes of memory this machine has, where the system says."""
     try:
@@ -526,11 +530,21 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
     def snapshot(self) -> list[DataT]:
         """Every element, read under one lock acquisition."""
         to_data = self._codec.to_data
-        self._acquire()
+        # Making many ...Data objects (which the cyclic GC tracks and cannot untrack,
+        # unlike tuples of floats) sets off collections that scan all of them again:
+        # a large snapshot pauses the collector while it builds its list.
+        pause = self._length > _GC_PAUSE_FROM and gc.isenabled()
+        if pause:
+            gc.disable()
         try:
-            return [to_data(item) for item in self._obj]
+            self._acquire()
+            try:
+                return [to_data(item) for item in self._obj]
+            finally:
+                self._release()
         finally:
-            self._release()
+            if pause:
+                gc.enable()
 
     def update(self, timeout: float | None = None) -> _ArrayUpdate[ViewT, DataT]:
         """Lock once; yield live, checked views of the elements; roll back on error."""
