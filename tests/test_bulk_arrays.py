@@ -48,9 +48,9 @@ def test_a_large_snapshot_leaves_the_collector_as_it_was(repo_generated: Any) ->
 
     from generated import geometry
 
-    arr = geometry.SharedPointArray(20_000)
+    arr = geometry.SharedPointArray(2_000)
     assert gc.isenabled()
-    assert len(arr.snapshot()) == 20_000 and gc.isenabled()
+    assert len(arr.snapshot()) == 2_000 and gc.isenabled()
     gc.disable()
     try:
         assert arr.snapshot()[-1] == geometry.PointData() and not gc.isenabled()

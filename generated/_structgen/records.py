@@ -326,7 +326,7 @@ class SharedRecord(_SharedBase, Generic[StructT, ViewT, DataT]):
         return f"{type(self).__name__}{data[data.index('(') :]}"
 
 
-_GC_PAUSE_FROM = 10_000  # elements: from there a snapshot pauses the cyclic GC
+_GC_PAUSE_FROM = 1_000  # elements: from there a snapshot pauses the cyclic GC
 
 
 def _physical_memory() -> int | None:
@@ -534,7 +534,7 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
         # Making many ...Data objects (which the cyclic GC tracks and cannot untrack,
         # unlike tuples of floats) sets off collections that scan all of them again:
         # a large snapshot pauses the collector while it builds its list.
-        pause = self._length > _GC_PAUSE_FROM and gc.isenabled()
+        pause = self._length >= _GC_PAUSE_FROM and gc.isenabled()
         if pause:
             gc.disable()
         try:
