@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import ctypes
 import importlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .values import Codec, _Array, _Bytes, _Enum, _Record, _Text
 
 if TYPE_CHECKING:
     import numpy as _numpy  # type: ignore[import-not-found, unused-ignore]
 
-__all__ = ["array_dtype", "check_array", "numpy_module"]
+__all__ = ["NumpyMethods", "array_dtype", "check_array", "numpy_module"]
 
 _INSTALL = "numpy is not installed: install structgen[numpy] (pip install numpy) to use"
 
@@ -156,3 +158,78 @@ def check_array(
         )
     _check_fields(np, name, view, values)
     return np.ascontiguousarray(values)
+
+
+class NumpyMethods:
+    """The numpy methods of ``SharedRecordArray`` (which provides these attributes)."""
+
+    _view: ClassVar[type[Any]]
+    _obj: Any
+    _memory: memoryview
+    _acquire: Callable[..., Any]
+    _release: Callable[[], None]
+    _journal: Callable[..., Any]
+
+    @classmethod
+    def dtype(cls) -> _numpy.dtype[Any]:
+        """The structured numpy dtype of one element: the ctypes layout exactly."""
+        np = numpy_module(f"{cls.__name__}.dtype()")
+        return array_dtype(np, cls._view)
+
+    @contextmanager
+    def numpy(self) -> Iterator[_numpy.ndarray[Any, Any]]:
+        """Hold the lock for the block and yield a zero-copy numpy view of the array.
+
+        Writes through the view go straight to shared memory, unchecked (numpy's own
+        semantics: no enum or text checks). The view is flagged read-only when the
+        block ends; any array derived from it inside the block stays valid memory
+        (it keeps the shared memory alive) but is no longer guarded by the lock:
+        keep nothing from the block, copy what you need (``to_numpy()``).
+        """
+        np = numpy_module(f"{type(self).__name__}.numpy()")
+        dtype = array_dtype(np, self._view)
+        self._acquire()
+        try:
+            self._journal()  # writes may follow: a crash-safe lock's undo copy
+            # over the ctypes array itself: the view keeps it (and so the mapping of
+            # a named array) alive, even past close()
+            view = np.frombuffer(self._obj, dtype=dtype)
+            try:
+                yield view
+            finally:
+                view.flags.writeable = False
+        finally:
+            self._release()
+
+    def to_numpy(self) -> _numpy.ndarray[Any, Any]:
+        """A copy of every element as a numpy array, taken under one acquisition."""
+        np = numpy_module(f"{type(self).__name__}.to_numpy()")
+        dtype = array_dtype(np, self._view)
+        self._acquire()
+        try:
+            # copied as bytes (one memcpy), then seen as records
+            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._obj, np.uint8)
+            copy = raw.copy()
+        finally:
+            self._release()
+        return copy.view(dtype)
+
+    def assign_numpy(self, values: _numpy.ndarray[Any, Any]) -> None:
+        """Write a whole array of ``dtype()`` and this length under one acquisition.
+
+        Enum fields must hold members and ``str`` fields valid UTF-8 with no NUL
+        inside the text; on a refusal (ValueError/TypeError naming the field and the
+        index) nothing is written.
+        """
+        name = type(self).__name__
+        np = numpy_module(f"{name}.assign_numpy()")
+        dtype = array_dtype(np, self._view)
+        source = check_array(np, name, self._view, dtype, len(self._obj), values)
+        size = len(self._memory)
+        self._acquire()
+        try:
+            self._journal()
+            if size:
+                ctypes.memmove(ctypes.addressof(self._obj), source.ctypes.data, size)
+        finally:
+            self._release()

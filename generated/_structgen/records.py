@@ -13,10 +13,9 @@ import multiprocessing.synchronize
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from .bulk import array_dtype, check_array, numpy_module
+from .bulk import NumpyMethods
 from .fastpath import fast_class
 from .header import KIND_ARRAY, KIND_RECORD
 from .locks import (
@@ -40,9 +39,6 @@ from .segment import Segment
 from .update import Update, _ArrayUpdate, _TimedUpdate
 from .values import _Record
 from .views import View
-
-if TYPE_CHECKING:
-    import numpy as _numpy  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = ["SharedRecord", "SharedRecordArray"]
 
@@ -372,7 +368,7 @@ def _fill(obj: Any, record: bytes) -> None:
         done += step
 
 
-class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
+class SharedRecordArray(NumpyMethods, _SharedBase, Generic[StructT, ViewT, DataT]):
     """Base of the generated ``Shared...Array`` classes: a fixed-length shared array."""
 
     def __init__(
@@ -553,70 +549,6 @@ class SharedRecordArray(_SharedBase, Generic[StructT, ViewT, DataT]):
             updater = self._updater
             return updater if not updater._open else _ArrayUpdate(self, None)
         return _ArrayUpdate(self, _seconds(timeout, type(self).__name__))
-
-    @classmethod
-    def dtype(cls) -> _numpy.dtype[Any]:
-        """The structured numpy dtype of one element: the ctypes layout exactly."""
-        np = numpy_module(f"{cls.__name__}.dtype()")
-        return array_dtype(np, cls._view)
-
-    @contextmanager
-    def numpy(self) -> Iterator[_numpy.ndarray[Any, Any]]:
-        """Hold the lock for the block and yield a zero-copy numpy view of the array.
-
-        Writes through the view go straight to shared memory, unchecked (numpy's own
-        semantics: no enum or text checks). The view is flagged read-only when the
-        block ends; any array derived from it inside the block stays valid memory
-        (it keeps the shared memory alive) but is no longer guarded by the lock:
-        keep nothing from the block, copy what you need (``to_numpy()``).
-        """
-        np = numpy_module(f"{type(self).__name__}.numpy()")
-        dtype = array_dtype(np, self._view)
-        self._acquire()
-        try:
-            self._journal()  # writes may follow: a crash-safe lock's undo copy
-            # over the ctypes array itself: the view keeps it (and so the mapping of
-            # a named array) alive, even past close()
-            view = np.frombuffer(self._obj, dtype=dtype)
-            try:
-                yield view
-            finally:
-                view.flags.writeable = False
-        finally:
-            self._release()
-
-    def to_numpy(self) -> _numpy.ndarray[Any, Any]:
-        """A copy of every element as a numpy array, taken under one acquisition."""
-        np = numpy_module(f"{type(self).__name__}.to_numpy()")
-        dtype = array_dtype(np, self._view)
-        self._acquire()
-        try:
-            # copied as bytes (one memcpy), then seen as records
-            raw: _numpy.ndarray[Any, Any] = np.frombuffer(self._obj, np.uint8)
-            copy = raw.copy()
-        finally:
-            self._release()
-        return copy.view(dtype)
-
-    def assign_numpy(self, values: _numpy.ndarray[Any, Any]) -> None:
-        """Write a whole array of ``dtype()`` and this length under one acquisition.
-
-        Enum fields must hold members and ``str`` fields valid UTF-8 with no NUL
-        inside the text; on a refusal (ValueError/TypeError naming the field and the
-        index) nothing is written.
-        """
-        name = type(self).__name__
-        np = numpy_module(f"{name}.assign_numpy()")
-        dtype = array_dtype(np, self._view)
-        source = check_array(np, name, self._view, dtype, len(self._obj), values)
-        size = len(self._memory)
-        self._acquire()
-        try:
-            self._journal()
-            if size:
-                ctypes.memmove(ctypes.addressof(self._obj), source.ctypes.data, size)
-        finally:
-            self._release()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.snapshot()!r})"
