@@ -198,3 +198,26 @@ def _robust(lock: Any, obj: Any, struct: Any, count: int, ctx: Any) -> Any:
 
 def _no_journal(*args: object) -> None:
     """The journal of a lock that is not crash-safe: nothing to save."""
+
+
+def _rebuild_named(cls: Any, name: str) -> Any:
+    """A named record reaches another process by its name: it attaches there."""
+    return cls.attach(name)
+
+
+def _shared_class(shared: object) -> type[Any]:
+    """The generated class of ``shared`` (not its inline-locking subclass)."""
+    cls = type(shared)
+    original: type[Any] = cls.__dict__.get("_fast_of", cls)
+    return original
+
+
+def segment_of(shared: Any, method: str) -> Segment:
+    """The segment of a named record; a record without a name has none."""
+    if shared._segment is None:
+        raise TypeError(
+            f"{type(shared).__name__}.{method}(): only a named record (made by "
+            "create() or attach()) has a segment to " + method
+        )
+    segment: Segment = shared._segment
+    return segment

@@ -29,9 +29,12 @@ from .locks import (
 from .named import (
     _Closed,
     _no_journal,
+    _rebuild_named,
     _robust,
+    _shared_class,
     attach_segment,
     create_segment,
+    segment_of,
     unlink_segment,
 )
 from .robust import RobustLock
@@ -51,18 +54,6 @@ def _rebuild(cls: type[SharedRecord[Any, Any, Any]], obj: Any, lock: Any) -> Any
     shared = cls.__new__(cls)
     shared._attach(obj, lock)
     return shared
-
-
-def _rebuild_named(cls: type[_SharedBase], name: str) -> Any:
-    """A named record reaches another process by its name: it attaches there."""
-    return cls.attach(name)  # type: ignore[attr-defined]
-
-
-def _shared_class(shared: object) -> type[Any]:
-    """The generated class of ``shared`` (not its inline-locking subclass)."""
-    cls = type(shared)
-    original: type[Any] = cls.__dict__.get("_fast_of", cls)
-    return original
 
 
 class _SharedBase:
@@ -100,11 +91,8 @@ class _SharedBase:
         self._attach(ctype.from_buffer(segment.buffer, header.data_offset), lock)
 
     def close(self) -> None:
-        """Unmap a named record from this process; later use raises ValueError.
-
-        The segment and its name stay (``unlink()`` removes the name).
-        """
-        segment = self._named("close")
+        """Unmap a named record here (later use: ValueError); its name stays."""
+        segment = segment_of(self, "close")
         if segment.closed:
             return
         closed = _Closed(type(self).__name__, segment.name)
@@ -122,15 +110,7 @@ class _SharedBase:
     def unlink(self) -> None:
         """Remove a named record's name (and its lock's). Processes that have it
         mapped go on working; a later ``attach`` of the name fails."""
-        unlink_segment(self._named("unlink"))
-
-    def _named(self, method: str) -> Segment:
-        if self._segment is None:
-            raise TypeError(
-                f"{type(self).__name__}.{method}(): only a named record (made by "
-                "create() or attach()) has a segment to " + method
-            )
-        return self._segment
+        unlink_segment(segment_of(self, "unlink"))
 
     def get_lock(
         self,

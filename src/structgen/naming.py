@@ -50,6 +50,7 @@ SHADOWED_BUILTINS = frozenset(
         "object",
         "property",
         "staticmethod",
+        "classmethod",
         "super",
         "OverflowError",
         "TypeError",

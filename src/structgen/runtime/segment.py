@@ -52,8 +52,10 @@ from .header import (
     read_description,
 )
 from .layoutdesc import Description, describe_fingerprint, parse_description
+from .lifetime import SHM_DIR, _disown, _own, _owned, _owner_pid, _path_of, _remove
 
 __all__ = [
+    "SHM_DIR",
     "Segment",
     "check_name",
     "process_start_time",
@@ -61,7 +63,6 @@ __all__ = [
     "unlink_name",
 ]
 
-SHM_DIR = "/dev/shm"
 _NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,200}")
 
 
@@ -145,15 +146,6 @@ def _map(fd: int, name: str, writable: bool) -> mmap.mmap:
         raise NotReady(f"shared memory segment '{name}' is not ready (empty)")
     access = mmap.ACCESS_WRITE if writable else mmap.ACCESS_READ
     return mmap.mmap(fd, info.st_size, access=access)
-
-
-_TrackerHook = Callable[[str, str], None]
-
-
-def _tracker() -> tuple[_TrackerHook, _TrackerHook]:
-    from multiprocessing import resource_tracker
-
-    return resource_tracker.register, resource_tracker.unregister
 
 
 @dataclass(frozen=True)
@@ -433,78 +425,6 @@ class Segment:
     def unlink(self, companions: Sequence[tuple[str, str]] = ()) -> None:
         """Remove the name (and stop tracking it); mapped processes go on working."""
         unlink_name(self.name, companions)
-
-
-@dataclass
-class _Owned:
-    """What this process made for one segment and the tracker watches: (tracker
-    name, resource type, (st_dev, st_ino) when made)."""
-
-    entries: list[tuple[str, str, tuple[int, int] | None]]
-
-
-_owned: dict[str, _Owned] = {}
-_owner_pid = [0]
-
-
-def _path_of(tracker_name: str, rtype: str) -> str:
-    base = tracker_name.lstrip("/")
-    return f"{SHM_DIR}/sem.{base}" if rtype == "semaphore" else f"{SHM_DIR}/{base}"
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
-def _own(name: str, tracker_name: str, rtype: str) -> None:
-    """Register a name this process made with the resource tracker (so it goes when
-    this process and its children have ended, however they end), and remove it on a
-    clean exit, after multiprocessing has joined its children."""
-    from multiprocessing import util
-
-    if _owner_pid[0] != os.getpid():  # first time in this process (or a forked child)
-        _owned.clear()
-        _owner_pid[0] = os.getpid()
-        util.Finalize(None, _clean_exit, exitpriority=-100)
-    _tracker()[0](tracker_name, rtype)
-    entry = _owned.setdefault(name, _Owned([]))
-    entry.entries.append(
-        (tracker_name, rtype, _identity(_path_of(tracker_name, rtype)))
-    )
-
-
-def _disown(name: str, remove: bool) -> None:
-    """Stop tracking what this process made for ``name``; with ``remove``, unlink it
-    first, unless the name now belongs to another object (removed and made again)."""
-    if _owner_pid[0] != os.getpid():
-        return
-    entry = _owned.pop(name, None)
-    if entry is None:
-        return
-    unregister = _tracker()[1]
-    for tracker_name, rtype, identity in entry.entries:
-        path = _path_of(tracker_name, rtype)
-        if remove and identity is not None and _identity(path) == identity:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-        unregister(tracker_name, rtype)
-
-
-def _clean_exit() -> None:
-    for name in sorted(_owned):
-        _disown(name, remove=True)
-
-
-def _remove(name: str, tracked: bool) -> None:
-    if tracked:
-        _disown(name, remove=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{SHM_DIR}/{name}")
 
 
 def unlink_name(name: str, companions: Sequence[tuple[str, str]] = ()) -> None:
