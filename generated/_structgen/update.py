@@ -18,7 +18,8 @@ from .locks import _acquire_contended, _timeout_error
 from .views import View, _pickle_error
 
 if TYPE_CHECKING:
-    from .records import SharedRecord, SharedRecordArray
+    from .arrays import SharedRecordArray
+    from .records import SharedRecord
 
 __all__ = ["RecordItems", "Update"]
 

@@ -9,9 +9,10 @@ shared classes (``records``). Generated modules import it as ``_sg``.
 
 from __future__ import annotations
 
+from .arrays import SharedRecordArray
 from .data import frozen_dataclass
 from .locks import Context, LockArg
-from .records import SharedRecord, SharedRecordArray
+from .records import SharedRecord
 from .update import RecordItems, Update
 from .values import (
     UNSET,
