@@ -18,7 +18,7 @@ from typing import Any
 from . import naming
 from .errors import Diagnostics
 from .layout import RecordLayout, lay_out
-from .loader import Document
+from .loader import Document, OverflowedFloat
 from .model import EnumModel, FieldModel, ImportModel, ModuleModel, RecordModel
 from .schema import EnumSpec, FieldSpec, RecordSpec, SchemaFile
 from .types import (
@@ -566,6 +566,11 @@ class _Resolver:
             assert base.scalar is not None
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return f"default of {where} must be a number, not {value!r}"
+            if isinstance(value, OverflowedFloat):
+                return (
+                    f"default {value.text} of {where} is beyond float64's range and "
+                    "would silently become infinity; write .inf (or -.inf) for infinity"
+                )
             try:
                 number = float(value)
             except OverflowError:
@@ -827,12 +832,21 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
         r.check_record(key)
     r.check_cycles()
     for key, fields in r.fields.items():
-        if key in r.bad_records or any(
-            f.base.key in r.bad_records for f in fields if f.base.kind == "record"
-        ):
-            continue
+        # a record with a field in error is still measured by the fields it has, so
+        # that one run also reports its size when those alone are too large
+        known = [
+            f for f in fields if f.base.kind != "record" or f.base.key not in r.bad_records
+        ]
+        whole = key not in r.bad_records and len(known) == len(fields)
         try:
-            size = r.layout(key).size
+            if whole:
+                size = r.layout(key).size
+            else:
+                items = []
+                for f in known:
+                    element, align = r.element_size(f.base)
+                    items.append((f.name, element * math.prod(f.dims), align))
+                size = lay_out(key[1], items, r.records[key].pack).size
         except RecursionError:  # pragma: no cover - cycles are reported above
             continue
         if size > MAX_RECORD_BYTES:
@@ -840,8 +854,8 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
                 key[0],
                 ("records", key[1]),
                 "record-too-large",
-                f"record '{key[1]}' is {size:,} bytes; a shared record may be at most "
-                f"{MAX_RECORD_BYTES:,} bytes",
+                f"record '{key[1]}' is {'' if whole else 'at least '}{size:,} bytes; "
+                f"a shared record may be at most {MAX_RECORD_BYTES:,} bytes",
                 key=True,
             )
             r.bad_records.add(key)
