@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,48 +33,94 @@ class Input:
     banner_name: str  # how the generated banner names the file
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Input]]:
-    """Schema files named by ``paths`` (files, or folders searched recursively)."""
+def _what_it_is(path: Path) -> str:
+    """What ``path`` is when it is neither a regular file nor a folder."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a symbolic link to nothing" if path.is_symlink() else ""
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _is_schema_name(path: Path) -> bool:
+    # .YAML too: case-insensitive file systems (macOS, Windows) call it a .yaml file
+    return path.suffix.lower() in SCHEMA_SUFFIXES
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+    skipped: list[str] | None = None,
+    *,
+    allow_empty: bool = False,
+) -> tuple[Path, list[Input]]:
+    """Schema files named by ``paths`` (files, or folders searched recursively).
+
+    A folder yields its ``*.yaml``/``*.yml`` files, the extension in any case, outside
+    hidden (dot) folders. A file found through a symbolic link is built, named by
+    where the link is; a symbolically linked folder is not followed (it could loop),
+    and neither is a ``*.yaml`` that is not a regular file (a FIFO): each is told in
+    ``skipped``, when given, as a sentence.
+    """
     given = [Path(p) for p in paths]
     if not given:
         raise UsageError("no schema file or folder given")
-    files: list[tuple[Path, Path]] = []  # (file as given, resolved)
+    files: list[tuple[Path, Path]] = []  # (file as given, absolute path)
     anchors = []
     for path in given:
         if path.is_dir():
-            anchors.append(path.resolve())
+            anchors.append(Path(os.path.abspath(path)))
             for found in sorted(path.rglob("*")):
                 relative = found.relative_to(path)
-                if (
-                    found.suffix in SCHEMA_SUFFIXES
-                    and found.is_file()
-                    and not any(part.startswith(".") for part in relative.parts)
-                ):
-                    files.append((found, found.resolve()))
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if found.is_symlink() and found.is_dir():
+                    if skipped is not None:
+                        skipped.append(
+                            f"skipped {found}: a symbolic link to a folder is not "
+                            "followed; give that folder as a PATH of its own"
+                        )
+                elif _is_schema_name(found):
+                    if found.is_file():
+                        files.append((found, Path(os.path.abspath(found))))
+                    elif not found.is_dir() and skipped is not None:
+                        skipped.append(
+                            f"skipped {found}: {_what_it_is(found)}, not a schema file"
+                        )
         elif path.is_file():
-            anchors.append(path.resolve().parent)
-            files.append((path, path.resolve()))
+            anchors.append(Path(os.path.abspath(path)).parent)
+            files.append((path, Path(os.path.abspath(path))))
         else:
-            raise UsageError(f"no such file or folder: {path}")
-    if not files:
+            what = _what_it_is(path)
+            if not what:
+                raise UsageError(f"no such file or folder: {path}")
+            raise UsageError(f"{path} is {what}, not a schema file or folder")
+    if not files and not allow_empty:
         raise UsageError(
             "no schema files (*.yaml, *.yml) in " + ", ".join(str(p) for p in given)
         )
     root = Path(os.path.commonpath(anchors))
-    inputs = []
+    inputs: list[Input] = []
     seen: set[Path] = set()
-    for shown, resolved in files:
-        if resolved in seen:
+    for shown, absolute in files:
+        if absolute in seen:
             continue
-        seen.add(resolved)
-        relative = resolved.relative_to(root).with_suffix("")
+        seen.add(absolute)
+        relative = absolute.relative_to(root)
         inputs.append(
             Input(
-                resolved,
-                ".".join(relative.parts),
-                relative.parts,
+                absolute,
+                ".".join(relative.with_suffix("").parts),
+                relative.with_suffix("").parts,
                 str(shown),
-                "/".join((root.name, *resolved.relative_to(root).parts)),
+                "/".join((root.name, *relative.parts)),
             )
         )
     return root, inputs
@@ -185,8 +232,15 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
 
 
 def plan_build(
-    paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    skipped: list[str] | None = None,
+    *,
+    prune_stale: bool = False,
 ) -> Plan:
+    """What a build would write and find stale. ``prune_stale`` (which needs every
+    path to be a folder) also accepts folders without any schema: a build of nothing,
+    whose every module is stale."""
     if not os.fspath(out_dir):  # Path("") would be the working directory
         raise UsageError("the output folder must not be empty (for this folder: -o .)")
     out = Path(out_dir)
@@ -196,7 +250,13 @@ def plan_build(
                 raise UsageError(f"output folder {out}: {folder} is not a folder")
             break
     paths = list(paths)
-    _root, inputs = discover(paths)
+    if prune_stale:
+        missing = [p for p in paths if not Path(p).exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {missing[0]}")
+        if not all(Path(p).is_dir() for p in paths):
+            raise UsageError("pruning needs every path to be a folder")
+    _root, inputs = discover(paths, skipped, allow_empty=prune_stale)
     models = compile_inputs(inputs)
     # a build of some files says nothing of the other modules: only whole folders do
     whole_folders = all(Path(p).is_dir() for p in paths)
@@ -232,12 +292,14 @@ def build(
     Returns the files written, or with ``check=True`` the files that are missing or
     out of date, then the stale ones (nothing is written), as ``structgen build
     --check`` lists them. Stale modules, generated from schemas that are gone, are
-    found only when every path is a folder; ``prune_stale`` deletes them. Raises
-    SchemaError when any schema is invalid, and then writes nothing.
+    found only when every path is a folder; ``prune_stale`` deletes them (and
+    raises ``UsageError`` unless every path is a folder; a folder may then hold no
+    schema at all). Raises SchemaError when any schema is invalid, and then writes
+    nothing.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    result = plan_build(paths, out_dir)
+    result = plan_build(paths, out_dir, prune_stale=prune_stale)
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:
@@ -268,7 +330,18 @@ def _schema_file(root: Path, module: str) -> Path | None:
         candidate = root.joinpath(*parts[:-1], parts[-1] + suffix)
         if candidate.is_file():
             return candidate
-    return None
+    try:  # A.YAML, as a folder build finds it
+        entries = sorted(root.joinpath(*parts[:-1]).iterdir())
+    except OSError:
+        return None
+    return next(
+        (
+            entry
+            for entry in entries
+            if entry.stem == parts[-1] and _is_schema_name(entry) and entry.is_file()
+        ),
+        None,
+    )
 
 
 def _show(path: Path) -> str:
@@ -288,6 +361,11 @@ def load(path: str | os.PathLike[str]) -> ModuleModel:
     """
     target = Path(path).resolve()
     if not target.is_file():
+        if target.is_dir():
+            raise UsageError(f"{path} is a folder; give one schema file in it")
+        what = _what_it_is(Path(path))
+        if what:
+            raise UsageError(f"{path} is {what}, not a schema file")
         raise UsageError(f"no such schema file: {path}")
     wanted = _imports_of(target)
     root = target.parent

@@ -107,7 +107,11 @@ def _build(args: argparse.Namespace) -> Exit:
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
         raise UsageError("--prune needs every PATH to be a folder")
-    result = plan_build(args.paths, args.output)  # refuses an empty -o
+    skipped: list[str] = []
+    try:  # refuses an empty -o
+        result = plan_build(args.paths, args.output, skipped, prune_stale=args.prune)
+    finally:
+        _warn(skipped)
     if result.foreign:
         raise foreign_files_error(result.foreign, _show)
     if args.check:
@@ -141,8 +145,17 @@ def _build(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def _warn(skipped: list[str]) -> None:
+    for sentence in skipped:
+        print(f"warning: {sentence}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> Exit:
-    _root, inputs = discover(args.paths)
+    skipped: list[str] = []
+    try:
+        _root, inputs = discover(args.paths, skipped)
+    finally:
+        _warn(skipped)
     models = compile_inputs(inputs)  # validation only: no rendering, no ruff run
     records = sum(len(m.records) for m in models)
     print(f"{len(models)} schema file(s), {records} record(s): OK")
@@ -152,6 +165,12 @@ def _check(args: argparse.Namespace) -> Exit:
 def _layout(args: argparse.Namespace) -> Exit:
     from .api import load
 
+    if Path(args.file).is_dir():
+        found = sorted(Path(args.file).glob("*.yaml"))
+        such = f" such as {found[0]}" if found else ""
+        raise UsageError(
+            f"{args.file} is a folder; `structgen layout` takes one schema file{such}"
+        )
     model = load(args.file)
     records = [r for r in model.records if args.record in (None, r.name)]
     if args.record is not None and not records:

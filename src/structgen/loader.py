@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 
@@ -43,7 +43,7 @@ class OverflowedFloat(float):
 
     text: str
 
-    def __new__(cls, text: str) -> OverflowedFloat:
+    def __new__(cls, text: str) -> Self:
         number = super().__new__(cls, text)
         number.text = text
         return number

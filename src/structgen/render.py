@@ -26,10 +26,10 @@ def _escape(text: str, also: str = "") -> str:
     the banner, and every ``doc``. The result is safe both as the content of a string
     literal in double quotes (single or triple) and as the rest of a ``#`` comment
     line: a backslash and a double quote are escaped, and every character that is not
-    printable (newlines, ``\\r``, ``\\x0c``, U+2028, NUL, lone surrogates...) or is in
-    ``also`` becomes a ``\\xNN``/``\\uNNNN``/``\\UNNNNNNNN`` escape, which a string literal
-    reads back as the same character. So no outside text can end a literal, start a
-    line, or hold a line break. Multi-line docs are split into lines before this.
+    printable (newlines, CR, form feed, U+2028, NUL, lone surrogates...) or is in
+    ``also`` becomes an escape (``\\x0a``, ``\\u2028``, ``\\U0001f600``), which a string
+    literal reads back as the same character. So no outside text can end a literal,
+    start a line, or hold a line break. Multi-line docs are split into lines first.
     """
     text = text.replace("\\", "\\\\").replace('"', '\\"')
     return "".join(

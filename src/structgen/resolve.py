@@ -835,7 +835,9 @@ def resolve(sources: list[Source], broken: set[str] | None = None) -> list[Modul
         # a record with a field in error is still measured by the fields it has, so
         # that one run also reports its size when those alone are too large
         known = [
-            f for f in fields if f.base.kind != "record" or f.base.key not in r.bad_records
+            f
+            for f in fields
+            if f.base.kind != "record" or f.base.key not in r.bad_records
         ]
         whole = key not in r.bad_records and len(known) == len(fields)
         try:
