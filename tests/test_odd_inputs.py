@@ -13,8 +13,11 @@ warning; ``layout`` takes one file and says so when given a folder.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -279,3 +282,49 @@ def test_a_pruned_package_keeps_its_init_while_a_users_file_stays(
     )
     assert imported.stdout == "1\n"
     assert run_structgen("build", "schemas", "--check", cwd=tmp_path).returncode == 0
+
+
+# -- a killed build leaves nothing in $TMPDIR --------------------------------------
+
+
+def test_a_build_never_uses_the_system_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build puts in $TMPDIR, a SIGKILL leaves there: it puts nothing (its
+    temporary files sit beside their targets, and a later build removes them)."""
+
+    def refuse() -> str:
+        raise AssertionError("the build used the system temporary folder")
+
+    write(tmp_path / "schemas", {"a.yaml": POINT, "sub/b.yaml": POINT})
+    monkeypatch.setattr(tempfile, "gettempdir", refuse)
+    monkeypatch.setattr(tempfile, "gettempdirb", refuse)
+    structgen.build([tmp_path / "schemas"], tmp_path / "out")
+    assert tree(tmp_path / "out") == [
+        "__init__.py",
+        "_structgen.py",
+        "a.py",
+        "sub/__init__.py",
+        "sub/b.py",
+    ]
+
+
+def test_a_sigkilled_build_leaves_nothing_in_tmpdir(tmp_path: Path) -> None:
+    write(tmp_path / "schemas", {f"m{i}.yaml": POINT for i in range(20)})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "structgen", "build", "schemas", "-o", "out"],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # kill it the moment anything shows up in $TMPDIR, if anything does
+        while process.poll() is None and not any(scratch.iterdir()):
+            time.sleep(0.001)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert sorted(p.name for p in scratch.iterdir()) == []
