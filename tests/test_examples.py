@@ -97,3 +97,13 @@ def test_shared_lock_keeps_the_sum_and_rolls_back_refused_transfers() -> None:
     assert checks > 0
     assert wrong == 0
     assert "OK: the sum never changed" in out
+
+
+def test_readme_says_what_a_dead_lock_holder_does_and_how_long_tests_take() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    top = " ".join(readme.split("## ", 1)[0].split()[:400])  # before the first section
+    assert re.search(r"dies holding a record's lock", top), top
+    assert "half-written" in top
+    assert "`update(timeout=" in top and "only way out" in top
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"takes a few minutes on a 2-core", " ".join(setup.split()))
