@@ -85,6 +85,8 @@ def test_a_device_or_a_dangling_link_as_path(tmp_path: Path) -> None:
     ]
     lines = refused(run_structgen("build", "missing.yaml", cwd=tmp_path), 2)
     assert lines == ["structgen: error: no such file or folder: missing.yaml"]
+    lines = refused(run_structgen("build", "two\nlines", cwd=tmp_path), 2)
+    assert lines == ["structgen: error: no such file or folder: two\\x0alines"]
     assert not (tmp_path / "generated").exists()
 
 

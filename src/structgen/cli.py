@@ -16,7 +16,7 @@ from .api import (
     foreign_files_error,
     plan_build,
 )
-from .errors import Diagnostic, SchemaError
+from .errors import Diagnostic, SchemaError, one_line
 from .layout import format_layout
 from .writer import apply, prune
 
@@ -147,7 +147,7 @@ def _build(args: argparse.Namespace) -> Exit:
 
 def _warn(skipped: list[str]) -> None:
     for sentence in skipped:
-        print(f"warning: {sentence}", file=sys.stderr)
+        print(f"warning: {one_line(sentence)}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> Exit:
@@ -193,14 +193,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"build": _build, "check": _check, "layout": _layout}[args.command]
         return handler(args)
     except UsageError as exc:
-        print(f"structgen: error: {exc}", file=sys.stderr)
+        print(f"structgen: error: {one_line(str(exc))}", file=sys.stderr)
         return Exit.USAGE
     except SchemaError as exc:
         _report(exc.diagnostics)
         return Exit.ERRORS
     except OSError as exc:  # the output folder cannot be written, a disk is full, ...
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"structgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        message = f"{exc.strerror or exc}{where}"
+        print(f"structgen: error: {one_line(message)}", file=sys.stderr)
         return Exit.ERRORS
     except KeyboardInterrupt:
         return 130

@@ -48,6 +48,11 @@ class Diagnostics:
             raise SchemaError(self.items)
 
 
+def one_line(text: str) -> str:
+    """``text`` with its control characters and line breaks escaped: one line."""
+    return text.translate(_ESCAPES)
+
+
 # User text quoted in a message, and a file's name, must not break the
 # one-diagnostic-a-line format.
 _ESCAPES = {c: f"\\x{c:02x}" for c in [*range(32), 0x7F, 0x85] if c != 9}
