@@ -40,6 +40,7 @@ import pytest
 from conftest import HELPER_FILES, PYTHON, run_structgen
 
 import structgen
+from structgen.writer import carries_banner
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="SIGKILL and fork-free process groups are POSIX"
@@ -651,9 +652,11 @@ def _prune_fixture(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     return schemas, out, user_files
 
 
+# sim/deep/__init__.py is not stale: sim/deep keeps the user's helper.py, which needs
+# its package (issue 9, point 5)
 STALE = {
     "gone/__init__.py", "gone/only.py", "mixed/dropped.py", "mine/generated.py",
-    "sim/deep/probe.py", "sim/deep/__init__.py",
+    "sim/deep/probe.py",
 }  # fmt: skip
 
 
@@ -694,6 +697,7 @@ def test_prune_removes_only_files_with_the_banner(tmp_path: Path) -> None:
     # a folder of generated files only is gone; one with the user's files stays
     assert not (out / "gone").exists()
     assert (out / "sim" / "deep" / "helper.py").exists()
+    assert carries_banner(out / "sim" / "deep" / "__init__.py")
     assert (out / "mine" / "__init__.py").read_bytes() == user["mine/__init__.py"]
     assert (out / "mixed" / "kept.py").exists()
     code, listed, _ = _check(schemas, out, tmp_path)

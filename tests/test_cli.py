@@ -623,8 +623,8 @@ def test_a_dotted_file_given_by_name_is_refused(tmp_path: Path) -> None:
     result = fails(run_structgen("build", "schemas/a.b.yaml", cwd=tmp_path), 1)
     assert result.stderr.splitlines()[0] == (
         "schemas/a.b.yaml:1:1: error: file name 'a.b' is not a valid identifier "
-        "(letters, digits and '_', not starting with a digit); a schema's path must "
-        "make a valid Python module name [invalid-module-name]"
+        "(ASCII letters, digits and '_', not starting with a digit); a schema's path "
+        "must make a valid Python module name [invalid-module-name]"
     )
     assert not (tmp_path / "generated").exists()
 

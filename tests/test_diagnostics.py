@@ -494,7 +494,8 @@ def test_nesting_depth_of_a_deep_chain_in_any_order(tmp_path: Path) -> None:
         ("__dunder__", "starts with '_'"),
         ("2fast", "is not a valid identifier"),
         ("has-dash", "is not a valid identifier"),
-        ("naïve", "is not a valid identifier"),
+        ("naïve", "is not a valid identifier: 'ï' is not ASCII"),
+        ("ünïcode", "is not a valid identifier: 'ü' is not ASCII (names are ASCII"),
     ],
 )
 def test_invalid_name(tmp_path: Path, name: str, why: str) -> None:

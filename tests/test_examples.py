@@ -149,3 +149,13 @@ def test_named_pose_publish_and_watch_in_two_processes() -> None:
     assert len(seqs) >= 2 and seqs == sorted(seqs) and seqs[-1] > seqs[0]
     assert "published" in out
     assert not os.path.exists(f"/dev/shm/{name}")
+
+
+def test_readme_says_what_a_dead_lock_holder_does_and_how_long_tests_take() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    top = " ".join(readme.split("## ", 1)[0].split()[:400])  # before the first section
+    assert re.search(r"dies holding a record's lock", top), top
+    assert "half-written" in top
+    assert "`update(timeout=" in top and "only way out" in top
+    setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"takes a few minutes on a 2-core", " ".join(setup.split()))

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
+from .discovery import (
+    SCHEMA_SUFFIXES,
+    Input,
+    UsageError,
+    discover,
+    is_schema_name,
+    what_it_is,
+)
 from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
@@ -17,67 +24,18 @@ from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
 from .writer import Plan, apply, plan, prune
 
-SCHEMA_SUFFIXES = (".yaml", ".yml")
-
-
-class UsageError(Exception):
-    """A mistake in how structgen was called (exit code 2), not in a schema."""
-
-
-@dataclass(frozen=True)
-class Input:
-    path: Path  # the schema file
-    module: str  # dotted module name relative to the schema root
-    parts: tuple[str, ...]  # its folder names and file stem, each a module name
-    display: str  # how diagnostics name the file
-    banner_name: str  # how the generated banner names the file
-
-
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Input]]:
-    """Schema files named by ``paths`` (files, or folders searched recursively)."""
-    given = [Path(p) for p in paths]
-    if not given:
-        raise UsageError("no schema file or folder given")
-    files: list[tuple[Path, Path]] = []  # (file as given, resolved)
-    anchors = []
-    for path in given:
-        if path.is_dir():
-            anchors.append(path.resolve())
-            for found in sorted(path.rglob("*")):
-                relative = found.relative_to(path)
-                if (
-                    found.suffix in SCHEMA_SUFFIXES
-                    and found.is_file()
-                    and not any(part.startswith(".") for part in relative.parts)
-                ):
-                    files.append((found, found.resolve()))
-        elif path.is_file():
-            anchors.append(path.resolve().parent)
-            files.append((path, path.resolve()))
-        else:
-            raise UsageError(f"no such file or folder: {path}")
-    if not files:
-        raise UsageError(
-            "no schema files (*.yaml, *.yml) in " + ", ".join(str(p) for p in given)
-        )
-    root = Path(os.path.commonpath(anchors))
-    inputs = []
-    seen: set[Path] = set()
-    for shown, resolved in files:
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        relative = resolved.relative_to(root).with_suffix("")
-        inputs.append(
-            Input(
-                resolved,
-                ".".join(relative.parts),
-                relative.parts,
-                str(shown),
-                "/".join((root.name, *resolved.relative_to(root).parts)),
-            )
-        )
-    return root, inputs
+# discover and UsageError live in discovery; callers know them from here
+__all__ = [
+    "UsageError",
+    "build",
+    "compile_inputs",
+    "discover",
+    "foreign_files_error",
+    "load",
+    "plan_build",
+    "plan_incremental",
+    "render_files",
+]
 
 
 def _module_name_problems(inputs: list[Input]) -> list[Diagnostic]:
@@ -189,13 +147,31 @@ def render_files(models: list[ModuleModel], *, helpers: bool = True) -> dict[Pat
     return {**format_sources(files), **runtime_files()}
 
 
+def _check_prune_paths(paths: list[str | os.PathLike[str]]) -> None:
+    """Pruning needs whole folders: only they tell which modules are stale."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {missing[0]}")
+    if not all(Path(p).is_dir() for p in paths):
+        raise UsageError("pruning needs every path to be a folder")
+
+
 def plan_build(
-    paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    skipped: list[str] | None = None,
+    *,
+    prune_stale: bool = False,
 ) -> Plan:
-    """What a full build would write and find stale (no fingerprint read)."""
+    """What a full build would write and find stale (no fingerprint read).
+
+    ``prune_stale`` (which needs every path to be a folder) also accepts folders
+    without any schema: a build of nothing, whose every module is stale."""
     paths = list(paths)
+    if prune_stale:
+        _check_prune_paths(paths)
     out = _output_folder(out_dir)
-    _root, inputs = discover(paths)
+    _root, inputs = discover(paths, skipped, allow_empty=prune_stale)
     models = compile_inputs(inputs)
     # a build of some files says nothing of the other modules: only whole folders do
     whole_folders = all(Path(p).is_dir() for p in paths)
@@ -218,16 +194,21 @@ def plan_incremental(
     paths: Iterable[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     options: Mapping[str, object],
+    skipped: list[str] | None = None,
 ) -> tuple[Plan, Callable[[], None]]:
     """What a build would write and find stale, rendering again only the modules
     whose schemas (or imported schemas) changed since the fingerprint of the last
     build (see ``cache``). Also returns the function that records this build's
-    fingerprint once the plan is applied."""
+    fingerprint once the plan is applied. A true ``options["prune"]`` needs every path
+    to be a folder, which may then hold no schema (see ``plan_build``)."""
     paths = list(paths)
+    prune_stale = bool(options.get("prune"))
+    if prune_stale:
+        _check_prune_paths(paths)
     out = _output_folder(out_dir)
     key = cache.build_key(paths, out_dir, options)
     hashes = cache.input_hashes(paths)  # before reading: a change meanwhile shows
-    _root, inputs = discover(paths)
+    _root, inputs = discover(paths, skipped, allow_empty=prune_stale)
     modules = {str(i.path): i.module for i in inputs}
     work = cache.plan_work(paths, out_dir, options, modules)
     partial = _render_incremental(out, inputs, work)
@@ -324,11 +305,16 @@ def build(
     out of date, then the old helper files that a build deletes (its helper package
     supersedes them), then the stale ones (nothing is written), as ``structgen build
     --check`` lists them. Stale modules, generated from schemas that are gone, are
-    found only when every path is a folder; ``prune_stale`` deletes them. Raises
-    SchemaError when any schema is invalid, and then writes nothing.
+    found only when every path is a folder; ``prune_stale`` deletes them (and
+    raises ``UsageError`` unless every path is a folder; a folder may then hold no
+    schema at all). Raises SchemaError when any schema is invalid, and then writes
+    nothing.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    paths = list(paths)
+    if prune_stale:
+        _check_prune_paths(paths)
     options = {"prune": prune_stale}
     if cache.up_to_date(paths, out_dir, options) is not None:
         return []
@@ -364,7 +350,18 @@ def _schema_file(root: Path, module: str) -> Path | None:
         candidate = root.joinpath(*parts[:-1], parts[-1] + suffix)
         if candidate.is_file():
             return candidate
-    return None
+    try:  # A.YAML, as a folder build finds it
+        entries = sorted(root.joinpath(*parts[:-1]).iterdir())
+    except OSError:
+        return None
+    return next(
+        (
+            entry
+            for entry in entries
+            if entry.stem == parts[-1] and is_schema_name(entry) and entry.is_file()
+        ),
+        None,
+    )
 
 
 def _show(path: Path) -> str:
@@ -384,6 +381,11 @@ def load(path: str | os.PathLike[str]) -> ModuleModel:
     """
     target = Path(path).resolve()
     if not target.is_file():
+        if target.is_dir():
+            raise UsageError(f"{path} is a folder; give one schema file in it")
+        what = what_it_is(Path(path))
+        if what:
+            raise UsageError(f"{path} is {what}, not a schema file")
         raise UsageError(f"no such schema file: {path}")
     wanted = _imports_of(target)
     root = target.parent

@@ -11,7 +11,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from . import __version__, cache
-from .errors import Diagnostic, SchemaError
+from .errors import Diagnostic, SchemaError, one_line
 
 # The compiler (api, and through it pydantic, jinja2 and the formatter) is imported
 # only when there is work to do: an up-to-date build answers from ``cache`` alone.
@@ -128,8 +128,11 @@ def _build(args: argparse.Namespace) -> Exit:
             raise UsageError(f"no such file or folder: {missing[0]}")
         raise UsageError("--prune needs every PATH to be a folder")
     options = {k: v for k, v in vars(args).items() if k not in _NOT_BUILD_OPTIONS}
-    # refuses an empty -o
-    result, record = plan_incremental(args.paths, args.output, options)
+    skipped: list[str] = []
+    try:  # refuses an empty -o
+        result, record = plan_incremental(args.paths, args.output, options, skipped)
+    finally:
+        _warn(skipped)
     if result.foreign:
         raise foreign_files_error(result.foreign, _show)
     if args.check:
@@ -186,10 +189,19 @@ def _up_to_date(args: argparse.Namespace) -> bool:
     return True
 
 
+def _warn(skipped: list[str]) -> None:
+    for sentence in skipped:
+        print(f"warning: {one_line(sentence)}", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> Exit:
     from .api import compile_inputs, discover
 
-    _root, inputs = discover(args.paths)
+    skipped: list[str] = []
+    try:
+        _root, inputs = discover(args.paths, skipped)
+    finally:
+        _warn(skipped)
     models = compile_inputs(inputs)  # validation only: no rendering, no ruff run
     records = sum(len(m.records) for m in models)
     print(f"{len(models)} schema file(s), {records} record(s): OK")
@@ -200,6 +212,12 @@ def _layout(args: argparse.Namespace) -> Exit:
     from .api import UsageError, load
     from .layout import format_layout
 
+    if Path(args.file).is_dir():
+        found = sorted(Path(args.file).glob("*.yaml"))
+        such = f" such as {found[0]}" if found else ""
+        raise UsageError(
+            f"{args.file} is a folder; `structgen layout` takes one schema file{such}"
+        )
     model = load(args.file)
     records = [r for r in model.records if args.record in (None, r.name)]
     if args.record is not None and not records:
@@ -278,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args)
     except UsageError as exc:
-        print(f"structgen: error: {exc}", file=sys.stderr)
+        print(f"structgen: error: {one_line(str(exc))}", file=sys.stderr)
         return Exit.USAGE
     except SchemaError as exc:
         _report(exc.diagnostics)
@@ -288,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.ERRORS
     except OSError as exc:  # the output folder cannot be written, a disk is full, ...
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"structgen: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        message = f"{exc.strerror or exc}{where}"
+        print(f"structgen: error: {one_line(message)}", file=sys.stderr)
         return Exit.ERRORS
     except KeyboardInterrupt:
         return 130

@@ -16,7 +16,7 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        where = f"{self.file.translate(_ESCAPES)}:{self.line}:{self.column}"
         return f"{where}: error: {self.message.translate(_ESCAPES)} [{self.code}]"
 
 
@@ -48,6 +48,12 @@ class Diagnostics:
             raise SchemaError(self.items)
 
 
-# User text quoted in a message must not break the one-diagnostic-a-line format.
+def one_line(text: str) -> str:
+    """``text`` with its control characters and line breaks escaped: one line."""
+    return text.translate(_ESCAPES)
+
+
+# User text quoted in a message, and a file's name, must not break the
+# one-diagnostic-a-line format.
 _ESCAPES = {c: f"\\x{c:02x}" for c in [*range(32), 0x7F, 0x85] if c != 9}
 _ESCAPES.update({0x2028: "\\u2028", 0x2029: "\\u2029"})

@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 
@@ -34,6 +34,22 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+
+
+class OverflowedFloat(float):
+    """A finite-looking YAML float (``1e400``) beyond float64's range: ``inf`` to
+    Python, but remembered, so that a default can be refused instead of silently
+    becoming infinity (only ``.inf`` means that)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Self:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -211,7 +227,8 @@ class _Converter:
                     return {".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}[
                         lowered
                     ]
-                return float(text)
+                number = float(text)
+                return OverflowedFloat(text) if math.isinf(number) else number
         except ValueError:
             self.error(node, "yaml-syntax", f"'{text[:40]}' is not a valid {tag[18:]}")
             return text

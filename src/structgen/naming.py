@@ -89,10 +89,16 @@ def shadowed(name: str) -> str:
 
 def identifier_problem(name: str) -> str | None:
     """Why ``name`` cannot be used as a generated Python name, or None if it can."""
-    if not name.isidentifier() or not name.isascii():
+    if not name.isascii():
+        other = next(c for c in name if not c.isascii())
+        return (
+            f"is not a valid identifier: {other!r} is not ASCII (names are ASCII "
+            "letters, digits and '_', not starting with a digit)"
+        )
+    if not name.isidentifier():
         return (
             "is not a valid identifier "
-            "(letters, digits and '_', not starting with a digit)"
+            "(ASCII letters, digits and '_', not starting with a digit)"
         )
     if keyword.iskeyword(name):
         return "is a Python keyword"

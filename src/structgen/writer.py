@@ -86,7 +86,25 @@ def plan(out_dir: Path, files: dict[Path, str], *, find_stale: bool = True) -> P
                 and carries_banner(path)
             ):
                 result.stale.append(path)
+        result.stale = _keeping_needed_packages(result.stale)
     return result
+
+
+def _keeping_needed_packages(stale: list[Path]) -> list[Path]:
+    """``stale`` without the ``__init__.py`` of a folder that keeps other files (a
+    user's module, another build's output): it still needs to be a package."""
+    gone = set(stale)
+
+    def empties(folder: Path) -> bool:
+        for entry in folder.iterdir():
+            if entry.name == "__pycache__" or entry in gone:
+                continue
+            if entry.is_dir() and not entry.is_symlink() and empties(entry):
+                continue
+            return False
+        return True
+
+    return [p for p in stale if p.name != "__init__.py" or empties(p.parent)]
 
 
 def _find_replaced(result: Plan, wanted: set[Path]) -> None:

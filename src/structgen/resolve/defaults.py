@@ -7,6 +7,7 @@ import struct
 from typing import Any
 
 from .. import naming
+from ..loader import OverflowedFloat
 from .imports import ref
 from .state import Base, State
 
@@ -67,6 +68,11 @@ def default_problem(
         assert base.scalar is not None
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"default of {where} must be a number, not {value!r}"
+        if isinstance(value, OverflowedFloat):
+            return (
+                f"default {value.text} of {where} is beyond float64's range and "
+                "would silently become infinity; write .inf (or -.inf) for infinity"
+            )
         try:
             number = float(value)
         except OverflowError:
