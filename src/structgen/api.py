@@ -11,7 +11,7 @@ from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
 from .naming import identifier_problem
-from .render import format_sources, render_module, render_package_init, render_runtime
+from .render import render_module, render_package_init, render_runtime
 from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
 from .writer import Plan, apply, plan, prune
@@ -181,7 +181,7 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
             parent = parent.parent
     for package in packages:
         files[package / "__init__.py"] = render_package_init()
-    return format_sources(files)
+    return files
 
 
 def plan_build(

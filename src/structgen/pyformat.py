@@ -1,0 +1,817 @@
+"""Lay generated Python out exactly as ``ruff format`` would, without running ruff.
+
+The templates write every statement on one line (or exploded, with a magic trailing
+comma, where ruff keeps it so). A statement that fits in the line limit as written is
+kept as it is; any other one is parsed (the small expression grammar generated code
+uses) into ruff's layout document -- groups that break when they do not fit, soft line
+breaks, trailing commas that appear only in a broken group, best-fit parentheses -- and
+printed by the same measuring rules as ruff's printer. ``ruff format --check`` over
+every golden case, ``generated/`` and the property tests' schema sets proves it.
+
+Also here: isort's order of the imports of other schema modules (ruff's ``I`` rule) and
+the isort-style order of ``__all__`` (ruff's ``RUF022``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+import unicodedata
+from dataclasses import dataclass, field
+
+LINE_LIMIT = 88
+INDENT = "    "
+
+# -- text width, as ruff measures it (East Asian wide characters count twice) --------
+
+
+def width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    total = 0
+    for char in text:
+        if char.isascii():
+            total += 1
+        elif unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+            continue
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            total += 2
+        else:
+            total += 1
+    return total
+
+
+# -- natural order and the isort-style orders of ruff ---------------------------------
+
+
+def _natord_cmp(left: str, right: str) -> int:
+    """Compare like the ``natord`` crate (case sensitive)."""
+    i = j = 0
+    while True:
+        if i >= len(left) or j >= len(right):
+            return (i < len(left)) - (j < len(right))
+        a, b = left[i], right[j]
+        if a.isdigit() and b.isdigit() and a.isascii() and b.isascii():
+            if a == "0" or b == "0":  # fractional part: digit by digit
+                while True:
+                    a_digit = i < len(left) and left[i].isdigit() and left[i].isascii()
+                    b_digit = (
+                        j < len(right) and right[j].isdigit() and right[j].isascii()
+                    )
+                    if not a_digit and not b_digit:
+                        break
+                    if not a_digit:
+                        return -1
+                    if not b_digit:
+                        return 1
+                    if left[i] != right[j]:
+                        return -1 if left[i] < right[j] else 1
+                    i += 1
+                    j += 1
+                continue
+            bias = 0  # longest run wins, else the first difference
+            while True:
+                a_digit = i < len(left) and left[i].isdigit() and left[i].isascii()
+                b_digit = j < len(right) and right[j].isdigit() and right[j].isascii()
+                if not a_digit and not b_digit:
+                    if bias:
+                        return bias
+                    break
+                if not a_digit:
+                    return -1
+                if not b_digit:
+                    return 1
+                if not bias and left[i] != right[j]:
+                    bias = -1 if left[i] < right[j] else 1
+                i += 1
+                j += 1
+            continue
+        if a != b:
+            return -1 if a < b else 1
+        i += 1
+        j += 1
+
+
+class _Natural:
+    """Wraps a string so that sorting uses ``natord`` order."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __lt__(self, other: _Natural) -> bool:
+        return _natord_cmp(self.text, other.text) < 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Natural) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def _member_type(name: str) -> int:
+    """isort's type of a name: 0 CONSTANT, 1 Class, 2 anything else."""
+    if len(name) > 1 and name.isupper():
+        return 0
+    if name[:1].isupper():
+        return 1
+    return 2
+
+
+def dunder_all_order(names: list[str] | tuple[str, ...]) -> list[str]:
+    """``__all__`` in ``RUF022``'s isort-style order (``Pack2`` before ``Pack16``)."""
+    return sorted(names, key=lambda n: (_member_type(n), _Natural(n)))
+
+
+@dataclass(frozen=True)
+class RelativeImport:
+    """``from <dots><package> import <name> as <alias>``."""
+
+    dots: str
+    package: str  # "" for ``from . import name``
+    name: str
+    alias: str
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (
+            -len(self.dots),  # furthest to closest
+            self.package != "",
+            _Natural(self.package.lower()),
+            _Natural(self.package),
+            _member_type(self.name),
+            _Natural(self.name.lower()),
+            _Natural(self.name),
+            _Natural(self.alias),
+        )
+
+    def statement(self) -> str:
+        head = f"from {self.dots}{self.package} import "
+        line = f"{head}{self.name} as {self.alias}"
+        if width(line) <= LINE_LIMIT:
+            return line
+        return f"{head}(\n{INDENT}{self.name} as {self.alias},\n)"
+
+
+def import_block(imports: list[RelativeImport]) -> str:
+    """The imports of one section, in the order ruff's isort rule gives them."""
+    return "\n".join(i.statement() for i in sorted(imports, key=RelativeImport.sort_key))
+
+
+# -- the layout document --------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Line:
+    space: bool  # printed as " " when flat (else as nothing)
+
+
+SOFT = Line(False)
+SOFT_OR_SPACE = Line(True)
+
+
+@dataclass(eq=False)
+class Group:
+    items: list[Doc]
+    expand: bool = False
+    mode: list[bool] = field(default_factory=lambda: [False])  # [broken?] once printed
+
+
+@dataclass(eq=False)
+class Indent:
+    items: list[Doc]
+
+
+@dataclass(eq=False)
+class IfBreaks:
+    items: list[Doc]
+    group: Group | None = None  # None: the enclosing group
+
+
+@dataclass(eq=False)
+class BestFit:
+    """Parenthesized on lines of its own only if that makes the content fit."""
+
+    items: list[Doc]
+
+
+Doc = str | Line | Group | Indent | IfBreaks | BestFit | list["Doc"]
+
+
+def _expands(doc: Doc) -> bool:
+    """Propagate magic trailing commas: a group holding an expanded group expands."""
+    if isinstance(doc, str | Line):
+        return False
+    if isinstance(doc, list):
+        result = False
+        for item in doc:
+            result = _expands(item) or result
+        return result
+    if isinstance(doc, Group):
+        inner = _expands(doc.items)
+        doc.expand = doc.expand or inner
+        return doc.expand
+    if isinstance(doc, IfBreaks):
+        return False
+    return _expands(doc.items)
+
+
+_FLAT, _BREAK = False, True
+
+
+class _Printer:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.column = 0
+
+    def fits(
+        self,
+        first: tuple[int, bool, Doc],
+        rest: list[tuple[int, bool, Doc]],
+        remaining: int,
+    ) -> bool:
+        pending = [first]
+        rest_index = len(rest)
+        while True:
+            if not pending:
+                if rest_index == 0:
+                    return True
+                rest_index -= 1
+                pending.append(rest[rest_index])
+            indent, mode, doc = pending.pop()
+            if isinstance(doc, str):
+                remaining -= width(doc)
+                if remaining < 0:
+                    return False
+            elif isinstance(doc, list):
+                pending.extend((indent, mode, item) for item in reversed(doc))
+            elif isinstance(doc, Line):
+                if mode == _BREAK:
+                    return True
+                remaining -= doc.space
+                if remaining < 0:
+                    return False
+            elif isinstance(doc, Group):
+                group_mode = _BREAK if doc.expand else mode
+                pending.append((indent, group_mode, doc.items))
+            elif isinstance(doc, Indent):
+                pending.append((indent + 1, mode, doc.items))
+            elif isinstance(doc, IfBreaks):
+                broken = doc.group.mode[0] if doc.group is not None else mode
+                if broken:
+                    pending.append((indent, mode, doc.items))
+            else:  # BestFit: measured as its content
+                pending.append((indent, _FLAT, doc.items))
+
+    def print(self, doc: Doc, indent: int, column: int) -> str:
+        self.column = column
+        stack: list[tuple[int, bool, Doc]] = [(indent, _BREAK, doc)]
+        while stack:
+            level, mode, item = stack.pop()
+            if isinstance(item, str):
+                self.out.append(item)
+                self.column += width(item)
+            elif isinstance(item, list):
+                stack.extend((level, mode, d) for d in reversed(item))
+            elif isinstance(item, Line):
+                if mode == _BREAK:
+                    self.out.append("\n" + INDENT * level)
+                    self.column = len(INDENT) * level
+                elif item.space:
+                    self.out.append(" ")
+                    self.column += 1
+            elif isinstance(item, Group):
+                if mode == _FLAT:
+                    item.mode[0] = _FLAT
+                    stack.append((level, _FLAT, item.items))
+                    continue
+                flat = not item.expand and self.fits(
+                    (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
+                )
+                item.mode[0] = not flat
+                stack.append((level, _FLAT if flat else _BREAK, item.items))
+            elif isinstance(item, Indent):
+                stack.append((level + 1, mode, item.items))
+            elif isinstance(item, IfBreaks):
+                broken = item.group.mode[0] if item.group is not None else mode
+                if broken:
+                    stack.append((level, mode, item.items))
+            else:  # BestFit
+                if mode == _FLAT or self.fits(
+                    (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
+                ):
+                    stack.append((level, _FLAT, item.items))
+                    continue
+                inner = _Printer().print(item.items, level + 1, len(INDENT) * (level + 1))
+                closing = (level, _FLAT, ")")
+                if width(inner) + len(INDENT) * (level + 1) <= LINE_LIMIT and self.fits(
+                    closing, stack, LINE_LIMIT - len(INDENT) * level
+                ):
+                    stack.append(
+                        (level, _BREAK, ["(", Indent([SOFT, item.items]), SOFT, ")"])
+                    )
+                else:
+                    stack.append((level, _FLAT, item.items))
+        return "".join(self.out)
+
+
+# -- expressions ----------------------------------------------------------------------
+
+
+class Unsupported(Exception):
+    """Generated code used a construct this module cannot lay out (a structgen bug)."""
+
+
+@dataclass
+class Atom:
+    text: str
+
+
+@dataclass
+class Brackets:
+    """``(...)``, ``[...]`` as an atom (tuple, list, parenthesized expression)."""
+
+    open: str
+    items: list[Node]
+    trailing_comma: bool  # written with a comma after the last item
+
+
+@dataclass
+class Trailer:
+    kind: str  # "." | "(" | "["
+    name: str = ""
+    items: list[Node] = field(default_factory=list)
+    trailing_comma: bool = False
+
+
+@dataclass
+class Primary:
+    base: Node
+    trailers: list[Trailer]
+
+
+@dataclass
+class Unary:
+    op: str
+    operand: Node
+
+
+@dataclass
+class Binary:
+    precedence: int
+    operands: list[Node]
+    operators: list[str]
+
+
+@dataclass
+class Keyword:
+    name: str
+    value: Node
+
+
+@dataclass
+class Param:
+    name: str
+    annotation: Node | None
+    default: Node | None
+
+
+Node = Atom | Brackets | Primary | Unary | Binary | Keyword | Param
+
+_PRECEDENCE = {
+    "or": 1,
+    "and": 2,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "==": 4,
+    "!=": 4,
+    "is": 4,
+    "is not": 4,
+    "in": 4,
+    "not in": 4,
+    "|": 5,
+    "^": 6,
+    "&": 7,
+    "<<": 8,
+    ">>": 8,
+    "+": 9,
+    "-": 9,
+    "*": 10,
+    "/": 10,
+    "//": 10,
+    "%": 10,
+    "@": 10,
+}
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+_SKIP = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        self.tokens = [
+            (t.type, t.string)
+            for t in tokens
+            if t.type not in _SKIP and t.type != tokenize.ENDMARKER
+        ]
+        if any(kind == tokenize.COMMENT for kind, _ in self.tokens):
+            raise Unsupported("comment inside a statement")
+        self.at = 0
+
+    def peek(self, offset: int = 0) -> str:
+        index = self.at + offset
+        return self.tokens[index][1] if index < len(self.tokens) else ""
+
+    def take(self, expected: str | None = None) -> str:
+        if self.at >= len(self.tokens):
+            raise Unsupported("unexpected end of statement")
+        text = self.tokens[self.at][1]
+        if expected is not None and text != expected:
+            raise Unsupported(f"expected {expected!r}, found {text!r}")
+        self.at += 1
+        return text
+
+    def done(self) -> bool:
+        return self.at >= len(self.tokens)
+
+    def operator(self) -> str | None:
+        text = self.peek()
+        if text == "is" and self.peek(1) == "not":
+            return "is not"
+        if text == "not" and self.peek(1) == "in":
+            return "not in"
+        return text if text in _PRECEDENCE else None
+
+    def expression(self, minimum: int = 1) -> Node:
+        left = self.unary()
+        while True:
+            op = self.operator()
+            if op is None or _PRECEDENCE[op] < minimum:
+                return left
+            precedence = _PRECEDENCE[op]
+            operands, operators = [left], []
+            while self.operator() == op or (
+                self.operator() is not None
+                and _PRECEDENCE[self.operator() or ""] == precedence
+            ):
+                found = self.operator() or ""
+                for _ in found.split():
+                    self.take()
+                operators.append(found)
+                operands.append(self.expression(precedence + 1))
+            left = Binary(precedence, operands, operators)
+
+    def unary(self) -> Node:
+        if self.peek() in ("-", "+", "~"):
+            op = self.take()
+            return Unary(op, self.unary())
+        if self.peek() == "not":
+            self.take()
+            return Unary("not ", self.expression(3))
+        return self.primary()
+
+    def primary(self) -> Node:
+        base = self.atom()
+        trailers: list[Trailer] = []
+        while self.peek() in (".", "(", "["):
+            kind = self.take()
+            if kind == ".":
+                trailers.append(Trailer(".", name=self.take()))
+            else:
+                items, comma = self.items(_CLOSERS[kind])
+                trailers.append(Trailer(kind, items=items, trailing_comma=comma))
+        return Primary(base, trailers) if trailers else base
+
+    def atom(self) -> Node:
+        text = self.peek()
+        if text in ("(", "["):
+            self.take()
+            items, comma = self.items(_CLOSERS[text])
+            return Brackets(text, items, comma)
+        kind = self.tokens[self.at][0] if self.at < len(self.tokens) else None
+        if kind in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or text == "...":
+            self.take()
+            if kind == tokenize.STRING:
+                while self.at < len(self.tokens) and self.tokens[self.at][0] == (
+                    tokenize.STRING
+                ):
+                    raise Unsupported("implicit string concatenation")
+            return Atom(text)
+        raise Unsupported(f"unexpected {text!r}")
+
+    def item(self) -> Node:
+        if self.peek() == "*" and self.peek(1) in (",", ")"):
+            self.take()
+            return Atom("*")
+        if self.tokens[self.at][0] == tokenize.NAME and self.peek(1) in ("=", ":"):
+            name = self.take()
+            annotation = default = None
+            if self.peek() == ":":
+                self.take()
+                annotation = self.expression()
+            if self.peek() == "=":
+                self.take()
+                default = self.expression()
+            if annotation is None and default is not None:
+                return Keyword(name, default)
+            return Param(name, annotation, default)
+        return self.expression()
+
+    def items(self, closer: str) -> tuple[list[Node], bool]:
+        items: list[Node] = []
+        comma = False
+        while self.peek() != closer:
+            items.append(self.item())
+            comma = False
+            if self.peek() == ",":
+                self.take()
+                comma = True
+            elif self.peek() != closer:
+                raise Unsupported(f"expected ',' or {closer!r}, found {self.peek()!r}")
+        self.take(closer)
+        return items, comma
+
+
+# -- documents of expressions, as ruff builds them ------------------------------------
+
+
+def _magic(items: list[Node], comma: bool, *, tuple_like: bool) -> bool:
+    """A trailing comma ruff keeps (not the one of a one-element tuple)."""
+    return comma and not (tuple_like and len(items) == 1)
+
+
+def _comma_list(items: list[Node], *, group: Group | None, one_tuple: bool) -> Doc:
+    docs: list[Doc] = []
+    for index, item in enumerate(items):
+        if index:
+            docs += [",", SOFT_OR_SPACE]
+        docs.append(expression_doc(item, parenthesized=True))
+    docs.append("," if one_tuple else IfBreaks([","], group))
+    return docs
+
+
+def _hugging(open_: str, items: list[Node], comma: bool, close: str) -> Doc:
+    """Call arguments, parameters and subscripts: the items may stay on one line."""
+    inner = Group([], expand=_magic(items, comma, tuple_like=open_ == "["))
+    inner.items = [_comma_list(items, group=inner, one_tuple=False)]
+    return Group([open_, Indent([SOFT, inner]), SOFT, close])
+
+
+def _sequence(open_: str, items: list[Node], comma: bool) -> Doc:
+    """A tuple or list: broken, one item per line."""
+    close = _CLOSERS[open_]
+    one_tuple = open_ == "(" and len(items) == 1 and comma
+    outer = Group([], expand=_magic(items, comma, tuple_like=open_ == "("))
+    outer.items = [
+        open_,
+        Indent([SOFT, _comma_list(items, group=outer, one_tuple=one_tuple)]),
+        SOFT,
+        close,
+    ]
+    return outer
+
+
+def expression_doc(node: Node, *, parenthesized: bool) -> Doc:
+    """``node``'s document; ``parenthesized``: inside brackets, where lines may break."""
+    if isinstance(node, Atom):
+        return node.text
+    if isinstance(node, Brackets):
+        if not node.items:
+            return node.open + _CLOSERS[node.open]
+        if node.open == "(" and len(node.items) == 1 and not node.trailing_comma:
+            inner = expression_doc(node.items[0], parenthesized=True)
+            return Group(["(", Indent([SOFT, inner]), SOFT, ")"])
+        return _sequence(node.open, node.items, node.trailing_comma)
+    if isinstance(node, Primary):
+        docs: list[Doc] = [expression_doc(node.base, parenthesized=parenthesized)]
+        for trailer in node.trailers:
+            if trailer.kind == ".":
+                docs.append("." + trailer.name)
+            elif not trailer.items:
+                docs.append(trailer.kind + _CLOSERS[trailer.kind])
+            else:
+                docs.append(
+                    _hugging(
+                        trailer.kind,
+                        trailer.items,
+                        trailer.trailing_comma,
+                        _CLOSERS[trailer.kind],
+                    )
+                )
+        return docs
+    if isinstance(node, Unary):
+        return [node.op, expression_doc(node.operand, parenthesized=parenthesized)]
+    if isinstance(node, Binary):
+        docs = [expression_doc(node.operands[0], parenthesized=parenthesized)]
+        for op, operand in zip(node.operators, node.operands[1:], strict=True):
+            docs += [
+                SOFT_OR_SPACE if parenthesized else " ",
+                op + " ",
+                expression_doc(operand, parenthesized=parenthesized),
+            ]
+        return Group(docs) if parenthesized else docs
+    if isinstance(node, Keyword):
+        return [node.name, "=", expression_doc(node.value, parenthesized=True)]
+    docs = [node.name]
+    if node.annotation is not None:
+        docs += [": ", expression_doc(node.annotation, parenthesized=True)]
+    if node.default is not None:
+        equals = " = " if node.annotation is not None else "="
+        docs += [equals, expression_doc(node.default, parenthesized=True)]
+    return docs
+
+
+def _has_own_brackets(node: Node) -> bool:
+    """Splittable by brackets of its own at its end (a call, a subscript, a tuple)."""
+    if isinstance(node, Brackets):
+        return bool(node.items)
+    if isinstance(node, Primary):
+        last = node.trailers[-1]
+        return last.kind != "." and bool(last.items)
+    return False
+
+
+def _starts_with_brackets(node: Node) -> bool:
+    if isinstance(node, Brackets):
+        return bool(node.items)
+    if isinstance(node, Primary):
+        return _starts_with_brackets(node.base)
+    return False
+
+
+def value_doc(node: Node) -> Doc:
+    """The value of an assignment or ``return``: ruff's optional parentheses."""
+    if _has_own_brackets(node):
+        return expression_doc(node, parenthesized=True)
+    if isinstance(node, Binary):
+        can_omit = (
+            len(node.operators) == 1
+            and (
+                _starts_with_brackets(node.operands[0])
+                or _has_own_brackets(node.operands[-1])
+            )
+        )
+        if can_omit:
+            return expression_doc(node, parenthesized=False)
+        parens = Group([])
+        parens.items = [
+            IfBreaks(["("], parens),
+            Indent([SOFT, expression_doc(node, parenthesized=True)]),
+            SOFT,
+            IfBreaks([")"], parens),
+        ]
+        return parens
+    return BestFit([expression_doc(node, parenthesized=False)])
+
+
+# -- statements -----------------------------------------------------------------------
+
+_HEADER = re.compile(r"(class|def) (\w+)")
+
+
+def statement_doc(text: str) -> Doc:
+    """The document of one simple statement or compound-statement header."""
+    stripped = text.strip()
+    match = _HEADER.match(stripped)
+    if match:
+        keyword, name = match.groups()
+        parser = _Parser(stripped[match.end() :])
+        docs: list[Doc] = [f"{keyword} {name}"]
+        if parser.peek() == "(":
+            parser.take()
+            items, comma = parser.items(")")
+            docs.append(_hugging("(", items, comma, ")") if items else "()")
+        if parser.peek() == "->":
+            parser.take()
+            docs += [" -> ", expression_doc(parser.expression(), parenthesized=False)]
+        parser.take(":")
+        if not parser.done():
+            raise Unsupported("text after a header")
+        docs.append(":")
+        return docs
+    for keyword in ("return ", "raise "):
+        if stripped.startswith(keyword):
+            parser = _Parser(stripped[len(keyword) :])
+            value = parser.expression()
+            docs = [keyword, value_doc(value)]
+            if parser.peek() == "from":
+                parser.take()
+                docs += [" from ", expression_doc(parser.expression(), parenthesized=False)]
+            if not parser.done():
+                raise Unsupported("text after a return or raise")
+            return docs
+    if stripped.startswith(("if ", "elif ")):
+        keyword, _, rest = stripped.partition(" ")
+        parser = _Parser(rest)
+        test = parser.expression()
+        parser.take(":")
+        parens = Group([])
+        parens.items = [
+            IfBreaks(["("], parens),
+            Indent([SOFT, expression_doc(test, parenthesized=True)]),
+            SOFT,
+            IfBreaks([")"], parens),
+        ]
+        return [keyword + " ", parens, ":"]
+    if stripped.startswith("@"):
+        parser = _Parser(stripped[1:])
+        return ["@", expression_doc(parser.expression(), parenthesized=False)]
+    parser = _Parser(stripped)
+    target = parser.expression()
+    docs = [expression_doc(target, parenthesized=False)]
+    if parser.peek() == ":":
+        parser.take()
+        annotation = parser.expression()
+        docs += [": ", expression_doc(annotation, parenthesized=False)]
+    if parser.peek() == "=":
+        parser.take()
+        docs += [" = ", value_doc(parser.expression())]
+    elif len(docs) == 1:
+        docs = [value_doc(target)] if not isinstance(target, Atom) else docs
+    if not parser.done():
+        raise Unsupported(f"cannot lay out {stripped!r}")
+    return docs
+
+
+def lay_out_statement(text: str) -> str:
+    """``text`` (one statement, possibly over several lines) laid out as ruff does."""
+    indent = len(text) - len(text.lstrip(" "))
+    doc = statement_doc(text)
+    _expands(doc)
+    return " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
+
+
+# -- whole modules --------------------------------------------------------------------
+
+_STRINGS_AND_BRACKETS = re.compile(
+    r"""[bBrRuUfF]*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|#.*|[()\[\]{}]"""
+)
+
+
+def _depth(line: str) -> int:
+    depth = 0
+    for match in _STRINGS_AND_BRACKETS.finditer(line):
+        token = match.group()
+        if token in ("(", "[", "{"):
+            depth += 1
+        elif token in (")", "]", "}"):
+            depth -= 1
+    return depth
+
+
+def _simple(line: str) -> bool:
+    """One whole statement on one line that ruff would leave exactly as it is."""
+    return width(line) <= LINE_LIMIT
+
+
+def format_module(source: str) -> str:
+    """Lay out a module the templates wrote: ruff's layout, no formatter run.
+
+    Docstrings and comments pass through (the renderer wraps them); blank lines are
+    capped as ruff caps them (two at the top level, one inside a block).
+    """
+    lines = source.split("\n")
+    out: list[str] = []
+    blank = 0
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped:
+            blank += 1
+            index += 1
+            continue
+        if blank:
+            limit = 2 if not line.startswith(" ") else 1
+            out += [""] * min(blank, limit)
+            blank = 0
+        if stripped.startswith("#"):
+            out.append(line)
+            index += 1
+            continue
+        if stripped.startswith('"""'):  # a docstring: the renderer laid it out
+            end = index
+            if stripped == '"""' or not stripped.endswith('"""') or len(stripped) < 6:
+                end += 1
+                while end < len(lines) and not lines[end].rstrip().endswith('"""'):
+                    end += 1
+            out += lines[index : end + 1]
+            index = end + 1
+            continue
+        statement = [line]
+        depth = _depth(line)
+        while depth > 0 and index + len(statement) < len(lines):
+            following = lines[index + len(statement)]
+            statement.append(following)
+            depth += _depth(following)
+        index += len(statement)
+        if len(statement) == 1 and _simple(line):
+            out.append(line)
+        else:
+            out.append(lay_out_statement("\n".join(statement)))
+    if blank:
+        out += [""] * blank
+    return "\n".join(out)
