@@ -196,7 +196,15 @@ class BestFit:
     items: list[Doc]
 
 
-Doc = str | Line | Group | Indent | IfBreaks | BestFit | list["Doc"]
+@dataclass(eq=False)
+class SplitOrParens:
+    """A value ending in brackets of its own (a call): split there if the first line
+    fits, else parenthesize the whole value (ruff's layout of assigned calls)."""
+
+    items: list[Doc]
+
+
+Doc = str | Line | Group | Indent | IfBreaks | BestFit | SplitOrParens | list["Doc"]
 
 
 def _expands(doc: Doc) -> bool:
@@ -261,7 +269,7 @@ class _Printer:
                 broken = doc.group.mode[0] if doc.group is not None else mode
                 if broken:
                     pending.append((indent, mode, doc.items))
-            else:  # BestFit: measured as its content
+            else:  # BestFit, SplitOrParens: measured as their content
                 pending.append((indent, _FLAT, doc.items))
 
     def print(self, doc: Doc, indent: int, column: int) -> str:
@@ -297,6 +305,20 @@ class _Printer:
                 broken = item.group.mode[0] if item.group is not None else mode
                 if broken:
                     stack.append((level, mode, item.items))
+            elif isinstance(item, SplitOrParens):
+                if mode == _FLAT or self.fits(
+                    (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
+                ):
+                    stack.append((level, _FLAT, item.items))
+                    continue
+                trial = _Printer().print(item.items, level, self.column)
+                first = trial.split("\n", 1)[0]
+                if self.column + width(first) > LINE_LIMIT and self.column < LINE_LIMIT:
+                    stack.append(
+                        (level, _BREAK, ["(", Indent([SOFT, item.items]), SOFT, ")"])
+                    )
+                else:
+                    stack.append((level, _BREAK, item.items))
             else:  # BestFit
                 if mode == _FLAT or self.fits(
                     (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
@@ -305,7 +327,7 @@ class _Printer:
                     continue
                 inner = _Printer().print(item.items, level + 1, len(INDENT) * (level + 1))
                 closing = (level, _FLAT, ")")
-                if width(inner) + len(INDENT) * (level + 1) <= LINE_LIMIT and self.fits(
+                if self.column < LINE_LIMIT and width(inner) + len(INDENT) * (level + 1) <= LINE_LIMIT and self.fits(
                     closing, stack, LINE_LIMIT - len(INDENT) * level
                 ):
                     stack.append(
@@ -643,16 +665,13 @@ def _starts_with_brackets(node: Node) -> bool:
 
 
 def value_doc(node: Node) -> Doc:
-    """The value of an assignment or ``return``: ruff's optional parentheses."""
+    """The value of an assignment or ``return`` laid out as is (the last resort)."""
     if _has_own_brackets(node):
         return expression_doc(node, parenthesized=True)
     if isinstance(node, Binary):
-        can_omit = (
-            len(node.operators) == 1
-            and (
-                _starts_with_brackets(node.operands[0])
-                or _has_own_brackets(node.operands[-1])
-            )
+        can_omit = len(node.operators) == 1 and (
+            _starts_with_brackets(node.operands[0])
+            or _has_own_brackets(node.operands[-1])
         )
         if can_omit:
             return expression_doc(node, parenthesized=False)
@@ -667,42 +686,118 @@ def value_doc(node: Node) -> Doc:
     return BestFit([expression_doc(node, parenthesized=False)])
 
 
+def _flat(doc: Doc) -> str:
+    """``doc`` printed on one line."""
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, Line):
+        return " " if doc.space else ""
+    if isinstance(doc, list):
+        return "".join(_flat(item) for item in doc)
+    if isinstance(doc, IfBreaks):
+        return ""
+    return _flat(doc.items)
+
+
+def value_variants(
+    head: Doc, node: Node, *, annotated: Node | None = None
+) -> list[Doc]:
+    """Layouts of ``<head><value>`` in ruff's order of preference: the first whose
+    every line fits is taken, else the last.
+
+    Ruff splits the value at its own brackets before it parenthesizes it, and both
+    before it splits the target (an annotation).
+    """
+    flat_head = _flat(head)
+    value = value_doc(node)
+    if isinstance(node, Binary):
+        variants: list[Doc] = []
+        if not isinstance(value, Group):  # ruff may leave out the parentheses
+            variants.append([flat_head, value])
+        if annotated is not None:
+            variants.append([head, _flat(value)])
+        parens = Group([])
+        parens.items = [
+            IfBreaks(["("], parens),
+            Indent([SOFT, expression_doc(node, parenthesized=True)]),
+            SOFT,
+            IfBreaks([")"], parens),
+        ]
+        variants.append([head, value] if annotated is not None else [flat_head, parens])
+        return variants
+    variants = [[flat_head, value]]
+    if not isinstance(node, Brackets):
+        inner = expression_doc(node, parenthesized=True)
+        parens = Group(["(", Indent([SOFT, inner]), SOFT, ")"], expand=True)
+        variants.append([flat_head, parens])
+    variants.append([head, value])
+    if (
+        not isinstance(node, Brackets)
+        and not _has_own_brackets(node)
+        and annotated is not None
+        and _has_own_brackets(annotated)
+        and width(flat_head) + 1 <= LINE_LIMIT
+    ):
+        variants.append(variants[1])  # nothing fits: ruff parenthesizes the value
+    return variants
+
+
 # -- statements -----------------------------------------------------------------------
 
 _HEADER = re.compile(r"(class|def) (\w+)")
 
 
-def statement_doc(text: str) -> Doc:
-    """The document of one simple statement or compound-statement header."""
+def statement_doc(text: str) -> list[Doc]:
+    """Layouts of one simple statement or compound-statement header, preferred first."""
     stripped = text.strip()
     match = _HEADER.match(stripped)
     if match:
         keyword, name = match.groups()
         parser = _Parser(stripped[match.end() :])
         docs: list[Doc] = [f"{keyword} {name}"]
-        if parser.peek() == "(":
+        if keyword == "def":
+            # the parameters' parentheses break with the return annotation's group;
+            # one parameter takes a trailing comma then, several may stay on one line
+            parser.take("(")
+            items, comma = parser.items(")")
+            header = Group([])
+            if len(items) == 1:
+                inner: Doc = [
+                    expression_doc(items[0], parenthesized=True),
+                    IfBreaks([","], header),
+                ]
+                header.expand = comma
+            else:
+                inner = _hugging("(", items, comma, ")").items[1].items[1]  # type: ignore[union-attr]
+            header.items = ["(", Indent([SOFT, inner]), SOFT, ")"]
+            if parser.peek() == "->":
+                parser.take()
+                returns = parser.expression()
+                returns_doc = expression_doc(returns, parenthesized=False)
+                if not _has_own_brackets(returns):
+                    returns_doc = BestFit([returns_doc])
+                header.items += [" -> ", returns_doc]
+            docs.append(header)
+        elif parser.peek() == "(":
             parser.take()
             items, comma = parser.items(")")
             docs.append(_hugging("(", items, comma, ")") if items else "()")
-        if parser.peek() == "->":
-            parser.take()
-            docs += [" -> ", expression_doc(parser.expression(), parenthesized=False)]
         parser.take(":")
         if not parser.done():
             raise Unsupported("text after a header")
         docs.append(":")
-        return docs
+        return [docs]
     for keyword in ("return ", "raise "):
         if stripped.startswith(keyword):
             parser = _Parser(stripped[len(keyword) :])
             value = parser.expression()
-            docs = [keyword, value_doc(value)]
+            tail: list[Doc] = []
             if parser.peek() == "from":
                 parser.take()
-                docs += [" from ", expression_doc(parser.expression(), parenthesized=False)]
+                tail = [" from ", expression_doc(parser.expression(), parenthesized=False)]
             if not parser.done():
                 raise Unsupported("text after a return or raise")
-            return docs
+            return [[*v, *tail] for v in value_variants(keyword, value)]  # type: ignore[misc]
     if stripped.startswith(("if ", "elif ")):
         keyword, _, rest = stripped.partition(" ")
         parser = _Parser(rest)
@@ -715,33 +810,45 @@ def statement_doc(text: str) -> Doc:
             SOFT,
             IfBreaks([")"], parens),
         ]
-        return [keyword + " ", parens, ":"]
+        return [[keyword + " ", parens, ":"]]
     if stripped.startswith("@"):
         parser = _Parser(stripped[1:])
-        return ["@", expression_doc(parser.expression(), parenthesized=False)]
+        return [["@", expression_doc(parser.expression(), parenthesized=False)]]
     parser = _Parser(stripped)
     target = parser.expression()
     docs = [expression_doc(target, parenthesized=False)]
+    annotation: Node | None = None
     if parser.peek() == ":":
         parser.take()
         annotation = parser.expression()
         docs += [": ", expression_doc(annotation, parenthesized=False)]
+    variants: list[Doc] = [docs]
     if parser.peek() == "=":
         parser.take()
-        docs += [" = ", value_doc(parser.expression())]
+        variants = value_variants(
+            [*docs, " = "], parser.expression(), annotated=annotation
+        )
+    elif annotation is not None and not _has_own_brackets(annotation):
+        variants = [docs[:2] + [BestFit([docs[2]])]]
     elif len(docs) == 1:
-        docs = [value_doc(target)] if not isinstance(target, Atom) else docs
+        variants = [[value_doc(target)]]
     if not parser.done():
         raise Unsupported(f"cannot lay out {stripped!r}")
-    return docs
+    return variants
 
 
 def lay_out_statement(text: str) -> str:
     """``text`` (one statement, possibly over several lines) laid out as ruff does."""
     indent = len(text) - len(text.lstrip(" "))
-    doc = statement_doc(text)
-    _expands(doc)
-    return " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
+    variants = statement_doc(text)
+    for number, doc in enumerate(variants, 1):
+        _expands(doc)
+        laid_out = " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
+        if number == len(variants) or all(
+            width(line) <= LINE_LIMIT for line in laid_out.split("\n")
+        ):
+            return laid_out
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- whole modules --------------------------------------------------------------------
@@ -760,6 +867,23 @@ def _depth(line: str) -> int:
         elif token in (")", "]", "}"):
             depth -= 1
     return depth
+
+
+_EXPONENT = re.compile(r"(?<=[0-9.])e\+(?=[0-9])")
+
+
+def _numbers(line: str) -> str:
+    """Float literals as ruff writes them: ``1e300``, not ``repr``'s ``1e+300``."""
+    if "e+" not in line:
+        return line
+    pieces, last = [], 0
+    for match in _STRINGS_AND_BRACKETS.finditer(line):
+        if len(match.group()) > 1:  # a string literal or a comment: left alone
+            pieces.append(_EXPONENT.sub("e", line[last : match.start()]))
+            pieces.append(match.group())
+            last = match.end()
+    pieces.append(_EXPONENT.sub("e", line[last:]))
+    return "".join(pieces)
 
 
 def _simple(line: str) -> bool:
@@ -789,7 +913,7 @@ def format_module(source: str) -> str:
             out += [""] * min(blank, limit)
             blank = 0
         if stripped.startswith("#"):
-            out.append(line)
+            out.append(line.rstrip())
             index += 1
             continue
         if stripped.startswith('"""'):  # a docstring: the renderer laid it out
@@ -801,15 +925,18 @@ def format_module(source: str) -> str:
             out += lines[index : end + 1]
             index = end + 1
             continue
+        line = _numbers(line)
         statement = [line]
         depth = _depth(line)
         while depth > 0 and index + len(statement) < len(lines):
-            following = lines[index + len(statement)]
+            following = _numbers(lines[index + len(statement)])
             statement.append(following)
             depth += _depth(following)
         index += len(statement)
-        if len(statement) == 1 and _simple(line):
-            out.append(line)
+        if (len(statement) == 1 and _simple(line)) or stripped.startswith(
+            ("from ", "import ")  # laid out by import_block()
+        ):
+            out += statement
         else:
             out.append(lay_out_statement("\n".join(statement)))
     if blank:
