@@ -19,34 +19,9 @@ from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
+from ruff_support import ruff_clean
 
 import structgen
-
-RUFF_OPTIONS = ["--isolated", "--no-cache", "--line-length", "88"]
-RUFF_TARGET = ["--target-version", "py311"]
-
-
-def ruff_clean(*folders: Path) -> None:
-    """One ``ruff format --check`` and one ``ruff check`` over ``folders``."""
-    paths = [str(f) for f in folders]
-    layout = subprocess.run(
-        [PYTHON, "-m", "ruff", "format", "--check", *RUFF_OPTIONS, *RUFF_TARGET, *paths],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert layout.returncode == 0, "ruff would lay out:\n" + layout.stdout + (
-        layout.stderr
-    )
-    lint = subprocess.run(
-        [PYTHON, "-m", "ruff", "check", "--isolated", "--no-cache", *RUFF_TARGET]
-        + ["--select", "E,F,W,I,RUF022", "--ignore", "E501", *paths],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-
 
 def test_generated_and_every_golden_case_are_ruff_clean() -> None:
     expected = sorted((ROOT / "tests" / "cases").glob("*/expected"))

@@ -699,9 +699,16 @@ def _flat(doc: Doc) -> str:
     return _flat(doc.items)
 
 
+@dataclass(eq=False)
+class FirstLine:
+    """A layout taken if its first line fits, however long the others are."""
+
+    doc: Doc
+
+
 def value_variants(
     head: Doc, node: Node, *, annotated: Node | None = None
-) -> list[Doc]:
+) -> list[Doc | FirstLine]:
     """Layouts of ``<head><value>`` in ruff's order of preference: the first whose
     every line fits is taken, else the last.
 
@@ -710,8 +717,8 @@ def value_variants(
     """
     flat_head = _flat(head)
     value = value_doc(node)
+    variants: list[Doc | FirstLine] = []
     if isinstance(node, Binary):
-        variants: list[Doc] = []
         if not isinstance(value, Group):  # ruff may leave out the parentheses
             variants.append([flat_head, value])
         if annotated is not None:
@@ -723,9 +730,11 @@ def value_variants(
             SOFT,
             IfBreaks([")"], parens),
         ]
+        if not isinstance(value, Group):  # the first line fits: still no parentheses
+            variants.append(FirstLine([flat_head, value]))
         variants.append([head, value] if annotated is not None else [flat_head, parens])
         return variants
-    variants = [[flat_head, value]]
+    variants.append([flat_head, value])
     if not isinstance(node, Brackets):
         inner = expression_doc(node, parenthesized=True)
         parens = Group(["(", Indent([SOFT, inner]), SOFT, ")"], expand=True)
@@ -747,7 +756,7 @@ def value_variants(
 _HEADER = re.compile(r"(class|def) (\w+)")
 
 
-def statement_doc(text: str) -> list[Doc]:
+def statement_doc(text: str) -> list[Doc | FirstLine]:
     """Layouts of one simple statement or compound-statement header, preferred first."""
     stripped = text.strip()
     match = _HEADER.match(stripped)
@@ -822,7 +831,7 @@ def statement_doc(text: str) -> list[Doc]:
         parser.take()
         annotation = parser.expression()
         docs += [": ", expression_doc(annotation, parenthesized=False)]
-    variants: list[Doc] = [docs]
+    variants: list[Doc | FirstLine] = [docs]
     if parser.peek() == "=":
         parser.take()
         variants = value_variants(
@@ -841,12 +850,14 @@ def lay_out_statement(text: str) -> str:
     """``text`` (one statement, possibly over several lines) laid out as ruff does."""
     indent = len(text) - len(text.lstrip(" "))
     variants = statement_doc(text)
-    for number, doc in enumerate(variants, 1):
+    for number, variant in enumerate(variants, 1):
+        doc = variant.doc if isinstance(variant, FirstLine) else variant
         _expands(doc)
         laid_out = " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
-        if number == len(variants) or all(
-            width(line) <= LINE_LIMIT for line in laid_out.split("\n")
-        ):
+        lines = laid_out.split("\n")
+        if isinstance(variant, FirstLine):
+            lines = lines[:1]
+        if number == len(variants) or all(width(line) <= LINE_LIMIT for line in lines):
             return laid_out
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -57,9 +57,24 @@ def _wrap(lines: list[str], width: int) -> list[str]:
     return wrapped
 
 
+def _as_ruff_indents(lines: list[str]) -> list[str]:
+    """Continuation lines of a docstring as ``ruff format`` re-indents them.
+
+    Ruff removes the indentation all of them share; a leading tab (which ruff measures
+    its own way) is written ``\\t``, the same character once the literal is read.
+    """
+    rest = []
+    for line in lines[1:]:
+        body = line.lstrip(" \t")
+        rest.append(line[: len(line) - len(body)].replace("\t", "\\t") + body)
+    shared = min((len(r) - len(r.lstrip(" ")) for r in rest if r.strip()), default=0)
+    return lines[:1] + [r[shared:] for r in rest]
+
+
 def docstring(text: str | None, indent: int = 0) -> str:
     """A triple-quoted docstring holding ``text`` safely (quotes, backslashes)."""
     lines = _wrap([_escape(line) for line in _lines(text)], LINE_LIMIT - indent - 6)
+    lines = _as_ruff_indents(lines)
     if not lines:
         return ""
     pad = " " * indent
