@@ -14,9 +14,7 @@ the isort-style order of ``__all__`` (ruff's ``RUF022``).
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -428,19 +426,34 @@ _PRECEDENCE = {
     "@": 10,
 }
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
-_SKIP = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+
+
+_TOKEN = re.compile(
+    r"""(?P<space>[ \t\n]+)
+    |(?P<string>[bBrRuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))
+    |(?P<number>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?[jJ]?)
+    |(?P<name>\w+)
+    |(?P<op>->|\*\*|//|<<|>>|<=|>=|==|!=|\.\.\.|[-+*/%@|&^~<>()\[\]{},:.=;])
+    |(?P<comment>\#)""",
+    re.VERBOSE,
+)
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """The tokens of one statement (the subset of Python that generated code uses)."""
+    tokens: list[tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        match = _TOKEN.match(text, at)
+        if match is None or match.lastgroup == "comment":
+            raise Unsupported(f"cannot read {text[at : at + 20]!r}")
+        if match.lastgroup != "space":
+            tokens.append((match.lastgroup or "", match.group()))
+        at = match.end()
+    return tokens
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-        self.tokens = [
-            (t.type, t.string)
-            for t in tokens
-            if t.type not in _SKIP and t.type != tokenize.ENDMARKER
-        ]
-        if any(kind == tokenize.COMMENT for kind, _ in self.tokens):
-            raise Unsupported("comment inside a statement")
+        self.tokens = _tokens(text)
         self.at = 0
 
     def peek(self, offset: int = 0) -> str:
@@ -514,11 +527,11 @@ class _Parser:
             items, comma = self.items(_CLOSERS[text])
             return Brackets(text, items, comma)
         kind = self.tokens[self.at][0] if self.at < len(self.tokens) else None
-        if kind in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or text == "...":
+        if kind in ("name", "number", "string") or text == "...":
             self.take()
-            if kind == tokenize.STRING:
+            if kind == "string":
                 while self.at < len(self.tokens) and self.tokens[self.at][0] == (
-                    tokenize.STRING
+                    "string"
                 ):
                     raise Unsupported("implicit string concatenation")
             return Atom(text)
@@ -528,7 +541,7 @@ class _Parser:
         if self.peek() == "*" and self.peek(1) in (",", ")"):
             self.take()
             return Atom("*")
-        if self.tokens[self.at][0] == tokenize.NAME and self.peek(1) in ("=", ":"):
+        if self.tokens[self.at][0] == "name" and self.peek(1) in ("=", ":"):
             name = self.take()
             annotation = default = None
             if self.peek() == ":":
@@ -897,9 +910,24 @@ def _numbers(line: str) -> str:
     return "".join(pieces)
 
 
-def _simple(line: str) -> bool:
-    """One whole statement on one line that ruff would leave exactly as it is."""
-    return width(line) <= LINE_LIMIT
+def _already_laid_out(statement: list[str]) -> bool:
+    """Lines ruff would leave exactly as they are: one statement on one line that fits,
+    or an exploded bracket with a magic trailing comma, one short item per line."""
+    if any(width(line) > LINE_LIMIT for line in statement):
+        return False
+    if len(statement) == 1:
+        return True
+    head, items, tail = statement[0], statement[1:-1], statement[-1]
+    if not head.endswith(("(", "[")) or not items or not items[-1].endswith(","):
+        return False
+    pad = len(head) - len(head.lstrip(" "))
+    return tail[:pad].strip() == "" and tail[pad : pad + 1] in (")", "]") and all(
+        line.startswith(" " * (pad + 4))
+        and line[pad + 4] != " "
+        and line.endswith(",")
+        and _depth(line) == 0
+        for line in items
+    )
 
 
 def format_module(source: str) -> str:
@@ -944,7 +972,7 @@ def format_module(source: str) -> str:
             statement.append(following)
             depth += _depth(following)
         index += len(statement)
-        if (len(statement) == 1 and _simple(line)) or stripped.startswith(
+        if _already_laid_out(statement) or stripped.startswith(
             ("from ", "import ")  # laid out by import_block()
         ):
             out += statement
