@@ -205,8 +205,8 @@ def stage_times(schemas: Path, work: Path, repeats: int) -> None:
     """Wall-clock time of each stage of a fresh build (no profiler).
 
     Each function of ``structgen.api`` that runs a stage is wrapped in a timer, and
-    ``subprocess.run`` too (builds ran ruff before issue 13; now none); the breakdown shown is that of the fastest of
-    ``repeats`` builds.
+    ``subprocess.run`` too (builds ran ruff before issue 13; now none); the breakdown
+    shown is that of the fastest of ``repeats`` builds.
     """
     from structgen import api
 
@@ -257,7 +257,11 @@ def stage_times(schemas: Path, work: Path, repeats: int) -> None:
     )
     for name, label in STAGES:
         row(name, label, fastest.get(name) if name in originals else None)
-    row("", "... of which in subprocesses (none since issue 13)", fastest.get("ruff", 0.0))
+    row(
+        "",
+        "... of which in subprocesses (none since issue 13)",
+        fastest.get("ruff", 0.0),
+    )
     staged = sum(fastest.get(name, 0.0) for name in originals)
     row("", "everything else", total - staged)
 

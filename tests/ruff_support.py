@@ -1,4 +1,4 @@
-"""``ruff format --check`` and ``ruff check`` over generated output, as a user runs them."""
+"""`ruff format --check` and `ruff check` over generated output, as users run them."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ def ruff_clean(*folders: Path, ignore: tuple[str, ...] = ()) -> None:
         + layout.stderr[-5000:]
     )
     lint = subprocess.run(
-        [PYTHON, "-m", "ruff", "check", *RUFF_OPTIONS]
-        + ["--select", "E,F,W,I,RUF022", "--ignore", ",".join(("E501", *ignore))]
-        + paths,
+        [
+            *(PYTHON, "-m", "ruff", "check", *RUFF_OPTIONS),
+            *("--select", "E,F,W,I,RUF022", "--ignore", ",".join(("E501", *ignore))),
+            *paths,
+        ],
         capture_output=True,
         text=True,
         timeout=600,

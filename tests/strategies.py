@@ -831,7 +831,9 @@ def schema_sets(
             unique=True,
         )
     )
-    folder = draw(identifier_names.filter(lambda n: _module_name_ok(n) and n not in stems))
+    folder = draw(
+        identifier_names.filter(lambda n: _module_name_ok(n) and n not in stems)
+    )
     names = []
     for index, stem in enumerate(stems):
         in_folder = index > 0 and draw(st.integers(0, 2)) == 0

@@ -60,6 +60,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
+from ruff_support import ruff_clean
 from strategies import (
     GENERATED_CODE_NAMES,
     TYPE_WORDS,
@@ -79,8 +80,6 @@ from strategies import (
     norm_float,
     schema_sets,
 )
-
-from ruff_support import ruff_clean
 
 import structgen
 from structgen.api import compile_inputs, discover

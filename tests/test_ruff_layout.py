@@ -23,6 +23,7 @@ from ruff_support import ruff_clean
 
 import structgen
 
+
 def test_generated_and_every_golden_case_are_ruff_clean() -> None:
     expected = sorted((ROOT / "tests" / "cases").glob("*/expected"))
     assert len(expected) >= 7
@@ -67,6 +68,9 @@ SCALARS = [
 ]  # fmt: skip
 
 
+MANY = ", ".join(str(i + 0.5) for i in range(40))
+
+
 def wrapping_schemas(folder: Path) -> None:
     deep = folder / "a_deeply_nested_package_name" / "with_another_long_level"
     deep.mkdir(parents=True)
@@ -96,8 +100,10 @@ records:
       blob_{LONG}: {{type: "bytes[80]", default: "{"y" * 70}"}}
       texts: str[40][3][2]
       choice_{LONG}: {{type: {ENUM}, default: {LONG}_second}}
-      choices: {{type: "{ENUM}[2][2]", default: [[short, short], [short, {LONG}_first]]}}
-      many: {{type: "float64[40]", default: [{", ".join(str(i + 0.5) for i in range(40))}]}}
+      choices:
+        type: "{ENUM}[2][2]"
+        default: [[short, short], [short, {LONG}_first]]
+      many: {{type: "float64[40]", default: [{MANY}]}}
   Inner:
     pack: 2
     fields:
@@ -113,7 +119,9 @@ records:
 """,
         encoding="utf-8",
     )
-    (deep / "second_module_with_an_even_longer_name_than_the_first_one.yaml").write_text(
+    (
+        deep / "second_module_with_an_even_longer_name_than_the_first_one.yaml"
+    ).write_text(
         f"""
 imports: [first_module_with_a_long_name]
 records:

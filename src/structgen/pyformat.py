@@ -154,7 +154,9 @@ class RelativeImport:
 
 def import_block(imports: list[RelativeImport]) -> str:
     """The imports of one section, in the order ruff's isort rule gives them."""
-    return "\n".join(i.statement() for i in sorted(imports, key=RelativeImport.sort_key))
+    return "\n".join(
+        i.statement() for i in sorted(imports, key=RelativeImport.sort_key)
+    )
 
 
 # -- the layout document --------------------------------------------------------------
@@ -323,10 +325,14 @@ class _Printer:
                 ):
                     stack.append((level, _FLAT, item.items))
                     continue
-                inner = _Printer().print(item.items, level + 1, len(INDENT) * (level + 1))
+                inner = _Printer().print(
+                    item.items, level + 1, len(INDENT) * (level + 1)
+                )
                 closing = (level, _FLAT, ")")
-                if self.column < LINE_LIMIT and width(inner) + len(INDENT) * (level + 1) <= LINE_LIMIT and self.fits(
-                    closing, stack, LINE_LIMIT - len(INDENT) * level
+                if (
+                    self.column < LINE_LIMIT
+                    and width(inner) + len(INDENT) * (level + 1) <= LINE_LIMIT
+                    and self.fits(closing, stack, LINE_LIMIT - len(INDENT) * level)
                 ):
                     stack.append(
                         (level, _BREAK, ["(", Indent([SOFT, item.items]), SOFT, ")"])
@@ -437,6 +443,8 @@ _TOKEN = re.compile(
     |(?P<comment>\#)""",
     re.VERBOSE,
 )
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """The tokens of one statement (the subset of Python that generated code uses)."""
     tokens: list[tuple[str, str]] = []
@@ -610,7 +618,7 @@ def _sequence(open_: str, items: list[Node], comma: bool) -> Doc:
 
 
 def expression_doc(node: Node, *, parenthesized: bool) -> Doc:
-    """``node``'s document; ``parenthesized``: inside brackets, where lines may break."""
+    """``node``'s document; ``parenthesized``: inside brackets (lines may break)."""
     if isinstance(node, Atom):
         return node.text
     if isinstance(node, Brackets):
@@ -816,7 +824,10 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
             tail: list[Doc] = []
             if parser.peek() == "from":
                 parser.take()
-                tail = [" from ", expression_doc(parser.expression(), parenthesized=False)]
+                tail = [
+                    " from ",
+                    expression_doc(parser.expression(), parenthesized=False),
+                ]
             if not parser.done():
                 raise Unsupported("text after a return or raise")
             return [[*v, *tail] for v in value_variants(keyword, value)]  # type: ignore[misc]
@@ -851,7 +862,7 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
             [*docs, " = "], parser.expression(), annotated=annotation
         )
     elif annotation is not None and not _has_own_brackets(annotation):
-        variants = [docs[:2] + [BestFit([docs[2]])]]
+        variants = [[*docs[:2], BestFit([docs[2]])]]
     elif len(docs) == 1:
         variants = [[value_doc(target)]]
     if not parser.done():
@@ -921,12 +932,16 @@ def _already_laid_out(statement: list[str]) -> bool:
     if not head.endswith(("(", "[")) or not items or not items[-1].endswith(","):
         return False
     pad = len(head) - len(head.lstrip(" "))
-    return tail[:pad].strip() == "" and tail[pad : pad + 1] in (")", "]") and all(
-        line.startswith(" " * (pad + 4))
-        and line[pad + 4] != " "
-        and line.endswith(",")
-        and _depth(line) == 0
-        for line in items
+    return (
+        tail[:pad].strip() == ""
+        and tail[pad : pad + 1] in (")", "]")
+        and all(
+            line.startswith(" " * (pad + 4))
+            and line[pad + 4] != " "
+            and line.endswith(",")
+            and _depth(line) == 0
+            for line in items
+        )
     )
 
 
