@@ -25,6 +25,7 @@ INDENT = "    "
 
 
 def width(text: str) -> int:
+    """Columns ``text`` takes, as ruff measures them (East Asian wide count two)."""
     if text.isascii():
         return len(text)
     total = 0
@@ -876,6 +877,13 @@ def lay_out_statement(text: str) -> str:
     variants = statement_doc(text)
     for number, variant in enumerate(variants, 1):
         doc = variant.doc if isinstance(variant, FirstLine) else variant
+        if (
+            number < len(variants)
+            and isinstance(doc, list)
+            and isinstance(doc[0], str)
+            and indent + width(doc[0]) > LINE_LIMIT
+        ):
+            continue  # its first line cannot fit
         _expands(doc)
         laid_out = " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
         lines = laid_out.split("\n")
@@ -921,28 +929,44 @@ def _numbers(line: str) -> str:
     return "".join(pieces)
 
 
-def _already_laid_out(statement: list[str]) -> bool:
-    """Lines ruff would leave exactly as they are: one statement on one line that fits,
-    or an exploded bracket with a magic trailing comma, one short item per line."""
-    if any(width(line) > LINE_LIMIT for line in statement):
-        return False
-    if len(statement) == 1:
-        return True
+def _exploded_items(statement: list[str]) -> list[str] | None:
+    """The item lines of an exploded bracket with a magic trailing comma (ruff keeps
+    it exploded, one item per line), or None if ``statement`` is not one."""
     head, items, tail = statement[0], statement[1:-1], statement[-1]
-    if not head.endswith(("(", "[")) or not items or not items[-1].endswith(","):
-        return False
+    if (
+        len(statement) < 3
+        or width(head) > LINE_LIMIT
+        or width(tail) > LINE_LIMIT
+        or not head.endswith(("(", "["))
+        or not items[-1].endswith(",")
+    ):
+        return None
     pad = len(head) - len(head.lstrip(" "))
-    return (
-        tail[:pad].strip() == ""
-        and tail[pad : pad + 1] in (")", "]")
-        and all(
-            line.startswith(" " * (pad + 4))
-            and line[pad + 4] != " "
-            and line.endswith(",")
-            and _depth(line) == 0
-            for line in items
-        )
-    )
+    inner = " " * (pad + len(INDENT))
+    if tail[:pad].strip() or tail[pad : pad + 1] not in (")", "]"):
+        return None
+    for line in items:
+        if not line.startswith(inner) or line[len(inner)] == " ":
+            return None
+        if not line.endswith(",") or _depth(line) != 0:
+            return None
+    return items
+
+
+def _lay_out_item(line: str) -> str:
+    """One item of an exploded bracket, followed by its comma, laid out as ruff does."""
+    if width(line) <= LINE_LIMIT:
+        return line
+    indent = len(line) - len(line.lstrip(" "))
+    parser = _Parser(line.strip()[:-1])
+    doc: Doc = [expression_doc(parser.item(), parenthesized=True), ","]
+    if not parser.done():
+        raise Unsupported(f"cannot lay out {line.strip()!r}")
+    _expands(doc)
+    return " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
+
+
+_OPENERS = ("(", "[", "{")
 
 
 def format_module(source: str) -> str:
@@ -980,6 +1004,14 @@ def format_module(source: str) -> str:
             index = end + 1
             continue
         line = _numbers(line)
+        if not line.endswith(_OPENERS):  # one statement on one line
+            index += 1
+            if width(line) <= LINE_LIMIT or stripped.startswith(("from ", "import ")):
+                out.append(line)
+            else:
+                out.append(lay_out_statement(line))
+            continue
+        # a statement the templates spread over lines opens a bracket at a line's end
         statement = [line]
         depth = _depth(line)
         while depth > 0 and index + len(statement) < len(lines):
@@ -987,10 +1019,13 @@ def format_module(source: str) -> str:
             statement.append(following)
             depth += _depth(following)
         index += len(statement)
-        if _already_laid_out(statement) or stripped.startswith(
-            ("from ", "import ")  # laid out by import_block()
-        ):
+        items = _exploded_items(statement)
+        if stripped.startswith(("from ", "import ")):  # laid out by import_block()
             out += statement
+        elif items is not None:
+            out.append(statement[0])
+            out += [_lay_out_item(item) for item in items]
+            out.append(statement[-1])
         else:
             out.append(lay_out_statement("\n".join(statement)))
     if blank:
