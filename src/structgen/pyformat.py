@@ -929,6 +929,39 @@ def _numbers(line: str) -> str:
     return "".join(pieces)
 
 
+def _requote(literal: str) -> str:
+    """A single-quoted string literal as ruff writes it: double quotes unless the text
+    holds more double quotes than single ones (fewer escapes)."""
+    quote_at = literal.index("'")
+    prefix, body = literal[:quote_at], literal[quote_at + 1 : -1]
+    if body.count('"') > body.count("'"):
+        return literal
+    out, chars = [], iter(body)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars)
+            out.append("'" if escaped == "'" else "\\" + escaped)
+        elif char == '"':
+            out.append('\\"')
+        else:
+            out.append(char)
+    return f'{prefix}"{"".join(out)}"'
+
+
+def _quotes(line: str) -> str:
+    """String literals of a code line quoted as ruff quotes them."""
+    if "'" not in line:
+        return line
+    return _STRINGS_AND_BRACKETS.sub(
+        lambda m: (
+            _requote(m.group())
+            if m.group().lstrip("bBrRuUfF")[:1] == "'"
+            else m.group()
+        ),
+        line,
+    )
+
+
 def _exploded_items(statement: list[str]) -> list[str] | None:
     """The item lines of an exploded bracket with a magic trailing comma (ruff keeps
     it exploded, one item per line), or None if ``statement`` is not one."""
@@ -1003,7 +1036,7 @@ def format_module(source: str) -> str:
             out += lines[index : end + 1]
             index = end + 1
             continue
-        line = _numbers(line)
+        line = _quotes(_numbers(line))
         if not line.endswith(_OPENERS):  # one statement on one line
             index += 1
             if width(line) <= LINE_LIMIT or stripped.startswith(("from ", "import ")):
@@ -1015,7 +1048,7 @@ def format_module(source: str) -> str:
         statement = [line]
         depth = _depth(line)
         while depth > 0 and index + len(statement) < len(lines):
-            following = _numbers(lines[index + len(statement)])
+            following = _quotes(_numbers(lines[index + len(statement)]))
             statement.append(following)
             depth += _depth(following)
         index += len(statement)
