@@ -177,6 +177,14 @@ class Group:
     items: list[Doc]
     expand: bool = False
     mode: list[bool] = field(default_factory=lambda: [False])  # [broken?] once printed
+    flat: tuple[str, int] | None = None  # the group on one line, and its width
+
+    def one_line(self) -> tuple[str, int]:
+        """The group printed flat (cached; valid since no group inside is expanded)."""
+        if self.flat is None:
+            text = _flat(self.items)
+            self.flat = (text, width(text))
+        return self.flat
 
 
 @dataclass(eq=False)
@@ -197,15 +205,7 @@ class BestFit:
     items: list[Doc]
 
 
-@dataclass(eq=False)
-class SplitOrParens:
-    """A value ending in brackets of its own (a call): split there if the first line
-    fits, else parenthesize the whole value (ruff's layout of assigned calls)."""
-
-    items: list[Doc]
-
-
-Doc = str | Line | Group | Indent | IfBreaks | BestFit | SplitOrParens | list["Doc"]
+Doc = str | Line | Group | Indent | IfBreaks | BestFit | list["Doc"]
 
 
 def _expands(doc: Doc) -> bool:
@@ -249,78 +249,89 @@ class _Printer:
                 rest_index -= 1
                 pending.append(rest[rest_index])
             indent, mode, doc = pending.pop()
-            if isinstance(doc, str):
-                remaining -= width(doc)
+            kind = type(doc)
+            if kind is str:
+                remaining -= width(doc)  # type: ignore[arg-type]
                 if remaining < 0:
                     return False
-            elif isinstance(doc, list):
-                pending.extend((indent, mode, item) for item in reversed(doc))
-            elif isinstance(doc, Line):
+            elif kind is list:
+                pending.extend((indent, mode, item) for item in reversed(doc))  # type: ignore[arg-type]
+            elif kind is Group:
+                assert isinstance(doc, Group)
+                if doc.expand:
+                    pending.append((indent, _BREAK, doc.items))
+                elif mode == _FLAT:
+                    remaining -= doc.one_line()[1]
+                    if remaining < 0:
+                        return False
+                else:
+                    pending.append((indent, mode, doc.items))
+            elif kind is Line:
+                assert isinstance(doc, Line)
                 if mode == _BREAK:
                     return True
                 remaining -= doc.space
                 if remaining < 0:
                     return False
-            elif isinstance(doc, Group):
-                group_mode = _BREAK if doc.expand else mode
-                pending.append((indent, group_mode, doc.items))
-            elif isinstance(doc, Indent):
+            elif kind is Indent:
+                assert isinstance(doc, Indent)
                 pending.append((indent + 1, mode, doc.items))
-            elif isinstance(doc, IfBreaks):
+            elif kind is IfBreaks:
+                assert isinstance(doc, IfBreaks)
                 broken = doc.group.mode[0] if doc.group is not None else mode
                 if broken:
                     pending.append((indent, mode, doc.items))
-            else:  # BestFit, SplitOrParens: measured as their content
+            else:  # BestFit: measured as its content
+                assert isinstance(doc, BestFit)
                 pending.append((indent, _FLAT, doc.items))
 
     def print(self, doc: Doc, indent: int, column: int) -> str:
         self.column = column
+        out = self.out
         stack: list[tuple[int, bool, Doc]] = [(indent, _BREAK, doc)]
         while stack:
             level, mode, item = stack.pop()
-            if isinstance(item, str):
-                self.out.append(item)
+            kind = type(item)
+            if kind is str:
+                assert isinstance(item, str)
+                out.append(item)
                 self.column += width(item)
-            elif isinstance(item, list):
-                stack.extend((level, mode, d) for d in reversed(item))
-            elif isinstance(item, Line):
+            elif kind is list:
+                stack.extend((level, mode, d) for d in reversed(item))  # type: ignore[arg-type]
+            elif kind is Group:
+                assert isinstance(item, Group)
+                if not item.expand:
+                    text, size = item.one_line()
+                    if mode == _FLAT or (
+                        self.column + size <= LINE_LIMIT
+                        and self.fits(
+                            (level, _FLAT, ""), stack, LINE_LIMIT - self.column - size
+                        )
+                    ):
+                        item.mode[0] = _FLAT
+                        out.append(text)
+                        self.column += size
+                        continue
+                item.mode[0] = _BREAK
+                stack.append((level, _BREAK, item.items))
+            elif kind is Line:
+                assert isinstance(item, Line)
                 if mode == _BREAK:
-                    self.out.append("\n" + INDENT * level)
+                    out.append("\n" + INDENT * level)
                     self.column = len(INDENT) * level
                 elif item.space:
-                    self.out.append(" ")
+                    out.append(" ")
                     self.column += 1
-            elif isinstance(item, Group):
-                if mode == _FLAT:
-                    item.mode[0] = _FLAT
-                    stack.append((level, _FLAT, item.items))
-                    continue
-                flat = not item.expand and self.fits(
-                    (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
-                )
-                item.mode[0] = not flat
-                stack.append((level, _FLAT if flat else _BREAK, item.items))
-            elif isinstance(item, Indent):
+            elif kind is Indent:
+                assert isinstance(item, Indent)
                 stack.append((level + 1, mode, item.items))
-            elif isinstance(item, IfBreaks):
+            elif kind is IfBreaks:
+                assert isinstance(item, IfBreaks)
                 broken = item.group.mode[0] if item.group is not None else mode
                 if broken:
                     stack.append((level, mode, item.items))
-            elif isinstance(item, SplitOrParens):
-                if mode == _FLAT or self.fits(
-                    (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
-                ):
-                    stack.append((level, _FLAT, item.items))
-                    continue
-                trial = _Printer().print(item.items, level, self.column)
-                first = trial.split("\n", 1)[0]
-                if self.column + width(first) > LINE_LIMIT and self.column < LINE_LIMIT:
-                    stack.append(
-                        (level, _BREAK, ["(", Indent([SOFT, item.items]), SOFT, ")"])
-                    )
-                else:
-                    stack.append((level, _BREAK, item.items))
             else:  # BestFit
+                assert isinstance(item, BestFit)
                 if mode == _FLAT or self.fits(
                     (level, _FLAT, item.items), stack, LINE_LIMIT - self.column
                 ):
@@ -340,7 +351,7 @@ class _Printer:
                     )
                 else:
                     stack.append((level, _FLAT, item.items))
-        return "".join(self.out)
+        return "".join(out)
 
 
 # -- expressions ----------------------------------------------------------------------
@@ -449,30 +460,35 @@ _TOKEN = re.compile(
 def _tokens(text: str) -> list[tuple[str, str]]:
     """The tokens of one statement (the subset of Python that generated code uses)."""
     tokens: list[tuple[str, str]] = []
-    at = 0
-    while at < len(text):
-        match = _TOKEN.match(text, at)
-        if match is None or match.lastgroup == "comment":
-            raise Unsupported(f"cannot read {text[at : at + 20]!r}")
-        if match.lastgroup != "space":
-            tokens.append((match.lastgroup or "", match.group()))
-        at = match.end()
+    end = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if match.start() != end or kind == "comment":
+            raise Unsupported(f"cannot read {text[end : end + 20]!r}")
+        end = match.end()
+        if kind != "space":
+            tokens.append((kind or "", match.group()))
+    if end != len(text):
+        raise Unsupported(f"cannot read {text[end : end + 20]!r}")
     return tokens
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokens(text)
+        self.texts = [token for _, token in self.tokens]
+        self.count = len(self.texts)
         self.at = 0
+        self.trailing_comma = False  # any bracket closed after a comma
 
     def peek(self, offset: int = 0) -> str:
         index = self.at + offset
-        return self.tokens[index][1] if index < len(self.tokens) else ""
+        return self.texts[index] if index < self.count else ""
 
     def take(self, expected: str | None = None) -> str:
-        if self.at >= len(self.tokens):
+        if self.at >= self.count:
             raise Unsupported("unexpected end of statement")
-        text = self.tokens[self.at][1]
+        text = self.texts[self.at]
         if expected is not None and text != expected:
             raise Unsupported(f"expected {expected!r}, found {text!r}")
         self.at += 1
@@ -576,6 +592,7 @@ class _Parser:
             elif self.peek() != closer:
                 raise Unsupported(f"expected ',' or {closer!r}, found {self.peek()!r}")
         self.take(closer)
+        self.trailing_comma = self.trailing_comma or comma
         return items, comma
 
 
@@ -710,15 +727,18 @@ def value_doc(node: Node) -> Doc:
 
 def _flat(doc: Doc) -> str:
     """``doc`` printed on one line."""
-    if isinstance(doc, str):
-        return doc
-    if isinstance(doc, Line):
-        return " " if doc.space else ""
-    if isinstance(doc, list):
-        return "".join(_flat(item) for item in doc)
-    if isinstance(doc, IfBreaks):
+    kind = type(doc)
+    if kind is str:
+        return doc  # type: ignore[return-value]
+    if kind is list:
+        return "".join([_flat(item) for item in doc])  # type: ignore[union-attr]
+    if kind is Group:
+        return doc.one_line()[0]  # type: ignore[union-attr]
+    if kind is Line:
+        return " " if doc.space else ""  # type: ignore[union-attr]
+    if kind is IfBreaks:
         return ""
-    return _flat(doc.items)
+    return _flat(doc.items)  # type: ignore[union-attr]
 
 
 @dataclass(eq=False)
@@ -778,13 +798,22 @@ def value_variants(
 _HEADER = re.compile(r"(class|def) (\w+)")
 
 
-def statement_doc(text: str) -> list[Doc | FirstLine]:
-    """Layouts of one simple statement or compound-statement header, preferred first."""
+def statement_doc(
+    text: str, parsers: list[_Parser] | None = None
+) -> list[Doc | FirstLine]:
+    """Layouts of one simple statement or compound-statement header, preferred first
+    (``parsers`` collects the parsers used, which know of trailing commas)."""
+    made = [] if parsers is None else parsers
+
+    def parse(source: str) -> _Parser:
+        made.append(_Parser(source))
+        return made[-1]
+
     stripped = text.strip()
     match = _HEADER.match(stripped)
     if match:
         keyword, name = match.groups()
-        parser = _Parser(stripped[match.end() :])
+        parser = parse(stripped[match.end() :])
         docs: list[Doc] = [f"{keyword} {name}"]
         if keyword == "def":
             # the parameters' parentheses break with the return annotation's group;
@@ -820,7 +849,7 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
         return [docs]
     for keyword in ("return ", "raise "):
         if stripped.startswith(keyword):
-            parser = _Parser(stripped[len(keyword) :])
+            parser = parse(stripped[len(keyword) :])
             value = parser.expression()
             tail: list[Doc] = []
             if parser.peek() == "from":
@@ -834,7 +863,7 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
             return [[*v, *tail] for v in value_variants(keyword, value)]  # type: ignore[misc]
     if stripped.startswith(("if ", "elif ")):
         keyword, _, rest = stripped.partition(" ")
-        parser = _Parser(rest)
+        parser = parse(rest)
         test = parser.expression()
         parser.take(":")
         parens = Group([])
@@ -846,9 +875,9 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
         ]
         return [[keyword + " ", parens, ":"]]
     if stripped.startswith("@"):
-        parser = _Parser(stripped[1:])
+        parser = parse(stripped[1:])
         return [["@", expression_doc(parser.expression(), parenthesized=False)]]
-    parser = _Parser(stripped)
+    parser = parse(stripped)
     target = parser.expression()
     docs = [expression_doc(target, parenthesized=False)]
     annotation: Node | None = None
@@ -874,7 +903,9 @@ def statement_doc(text: str) -> list[Doc | FirstLine]:
 def lay_out_statement(text: str) -> str:
     """``text`` (one statement, possibly over several lines) laid out as ruff does."""
     indent = len(text) - len(text.lstrip(" "))
-    variants = statement_doc(text)
+    parsers: list[_Parser] = []
+    variants = statement_doc(text, parsers)
+    magic = any(parser.trailing_comma for parser in parsers)
     for number, variant in enumerate(variants, 1):
         doc = variant.doc if isinstance(variant, FirstLine) else variant
         if (
@@ -884,7 +915,8 @@ def lay_out_statement(text: str) -> str:
             and indent + width(doc[0]) > LINE_LIMIT
         ):
             continue  # its first line cannot fit
-        _expands(doc)
+        if magic:
+            _expands(doc)
         laid_out = " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
         lines = laid_out.split("\n")
         if isinstance(variant, FirstLine):
@@ -902,6 +934,15 @@ _STRINGS_AND_BRACKETS = re.compile(
 
 
 def _depth(line: str) -> int:
+    if '"' not in line and "'" not in line and "#" not in line:
+        return (
+            line.count("(")
+            + line.count("[")
+            + line.count("{")
+            - line.count(")")
+            - line.count("]")
+            - line.count("}")
+        )
     depth = 0
     for match in _STRINGS_AND_BRACKETS.finditer(line):
         token = match.group()
@@ -995,11 +1036,13 @@ def _lay_out_item(line: str) -> str:
     doc: Doc = [expression_doc(parser.item(), parenthesized=True), ","]
     if not parser.done():
         raise Unsupported(f"cannot lay out {line.strip()!r}")
-    _expands(doc)
+    if parser.trailing_comma:
+        _expands(doc)
     return " " * indent + _Printer().print(doc, indent // len(INDENT), indent)
 
 
 _OPENERS = ("(", "[", "{")
+_OPENERS_OR_NOTHING = ("(", "[", "{", "")
 
 
 def format_module(source: str) -> str:
@@ -1010,57 +1053,77 @@ def format_module(source: str) -> str:
     """
     lines = source.split("\n")
     out: list[str] = []
+    append = out.append
     blank = 0
     index = 0
-    while index < len(lines):
+    count = len(lines)
+    while index < count:
         line = lines[index]
+        index += 1
+        if (  # the common case: a short ASCII statement that needs nothing
+            len(line) <= LINE_LIMIT
+            and line[-1:] not in _OPENERS_OR_NOTHING
+            and line.isascii()
+            and "'" not in line
+            and "e+" not in line
+            and "#" not in line
+            and '"""' not in line
+        ):
+            if blank:
+                out += [""] * min(blank, 1 if line[0] == " " else 2)
+                blank = 0
+            append(line)
+            continue
         stripped = line.strip()
         if not stripped:
             blank += 1
-            index += 1
             continue
         if blank:
-            limit = 2 if not line.startswith(" ") else 1
-            out += [""] * min(blank, limit)
+            out += [""] * min(blank, 1 if line[0] == " " else 2)
             blank = 0
         if stripped.startswith("#"):
-            out.append(line.rstrip())
-            index += 1
+            append(line.rstrip())
             continue
         if stripped.startswith('"""'):  # a docstring: the renderer laid it out
-            end = index
+            append(line)
             if stripped == '"""' or not stripped.endswith('"""') or len(stripped) < 6:
-                end += 1
-                while end < len(lines) and not lines[end].rstrip().endswith('"""'):
-                    end += 1
-            out += lines[index : end + 1]
-            index = end + 1
+                while index < count:
+                    append(lines[index])
+                    index += 1
+                    if lines[index - 1].rstrip().endswith('"""'):
+                        break
             continue
-        line = _quotes(_numbers(line))
+        if "e+" in line:
+            line = _numbers(line)
+        if "'" in line:
+            line = _quotes(line)
         if not line.endswith(_OPENERS):  # one statement on one line
-            index += 1
             if width(line) <= LINE_LIMIT or stripped.startswith(("from ", "import ")):
-                out.append(line)
+                append(line)
             else:
-                out.append(lay_out_statement(line))
+                append(lay_out_statement(line))
             continue
         # a statement the templates spread over lines opens a bracket at a line's end
         statement = [line]
         depth = _depth(line)
-        while depth > 0 and index + len(statement) < len(lines):
-            following = _quotes(_numbers(lines[index + len(statement)]))
+        while depth > 0 and index < count:
+            following = lines[index]
+            index += 1
+            if "e+" in following:
+                following = _numbers(following)
+            if "'" in following:
+                following = _quotes(following)
             statement.append(following)
             depth += _depth(following)
-        index += len(statement)
         items = _exploded_items(statement)
         if stripped.startswith(("from ", "import ")):  # laid out by import_block()
             out += statement
         elif items is not None:
-            out.append(statement[0])
+            append(statement[0])
             out += [_lay_out_item(item) for item in items]
-            out.append(statement[-1])
+            append(statement[-1])
         else:
-            out.append(lay_out_statement("\n".join(statement)))
+            append(lay_out_statement("\n".join(statement)))
     if blank:
         out += [""] * blank
     return "\n".join(out)
