@@ -32,7 +32,12 @@ def width(text: str) -> int:
     for char in text:
         if char.isascii():
             total += 1
-        elif unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        elif (
+            unicodedata.combining(char)
+            or unicodedata.category(char) in ("Mn", "Me")
+            or "\u1160" <= char <= "\u11ff"  # Hangul medial vowels, final consonants
+            or "\ud7b0" <= char <= "\ud7ff"
+        ):
             continue
         elif unicodedata.east_asian_width(char) in ("W", "F"):
             total += 2
@@ -615,8 +620,16 @@ def _comma_list(items: list[Node], *, group: Group | None, one_tuple: bool) -> D
 
 
 def _hugging(open_: str, items: list[Node], comma: bool, close: str) -> Doc:
-    """Call arguments, parameters and subscripts: the items may stay on one line."""
-    inner = Group([], expand=_magic(items, comma, tuple_like=open_ == "["))
+    """Call arguments, parameters and subscripts: the items may stay on one line.
+
+    A single item takes no trailing comma unless it was written with one (ruff adds
+    none; in a subscript it would make a tuple).
+    """
+    magic = _magic(items, comma, tuple_like=open_ == "[")
+    if len(items) == 1 and not magic:
+        only = Group([expression_doc(items[0], parenthesized=True)])
+        return Group([open_, Indent([SOFT, only]), SOFT, close])
+    inner = Group([], expand=magic)
     inner.items = [_comma_list(items, group=inner, one_tuple=False)]
     return Group([open_, Indent([SOFT, inner]), SOFT, close])
 
@@ -901,7 +914,18 @@ def statement_doc(
 
 
 def lay_out_statement(text: str) -> str:
-    """``text`` (one statement, possibly over several lines) laid out as ruff does."""
+    """``text`` (one statement, possibly over several lines) laid out as ruff does.
+
+    A construct the layout does not know (none that the templates write) is left as
+    written: still valid Python, and the tests' ``ruff format --check`` would say so.
+    """
+    try:
+        return _lay_out_statement(text)
+    except Unsupported:
+        return text
+
+
+def _lay_out_statement(text: str) -> str:
     indent = len(text) - len(text.lstrip(" "))
     parsers: list[_Parser] = []
     variants = statement_doc(text, parsers)
@@ -1031,6 +1055,13 @@ def _lay_out_item(line: str) -> str:
     """One item of an exploded bracket, followed by its comma, laid out as ruff does."""
     if width(line) <= LINE_LIMIT:
         return line
+    try:
+        return _lay_out_long_item(line)
+    except Unsupported:  # as lay_out_statement(): left as written
+        return line
+
+
+def _lay_out_long_item(line: str) -> str:
     indent = len(line) - len(line.lstrip(" "))
     parser = _Parser(line.strip()[:-1])
     doc: Doc = [expression_doc(parser.item(), parenthesized=True), ","]
