@@ -12,8 +12,10 @@ from structgen.pyformat import RelativeImport, dunder_all_order, format_module
 
 def ruff_format(source: str) -> str:
     result = subprocess.run(
-        [PYTHON, "-m", "ruff", "format", "--isolated", "--target-version", "py311"]
-        + ["--line-length", "88", "-"],
+        [
+            *(PYTHON, "-m", "ruff", "format", "--isolated", "--target-version"),
+            *("py311", "--line-length", "88", "-"),
+        ],
         input=source,
         capture_output=True,
         text=True,
@@ -25,8 +27,10 @@ def ruff_format(source: str) -> str:
 
 def ruff_fix(source: str, rules: str) -> str:
     result = subprocess.run(
-        [PYTHON, "-m", "ruff", "check", "--isolated", "--select", rules, "--fix"]
-        + ["--exit-zero", "--quiet", "--stdin-filename", "m.py", "-"],
+        [
+            *(PYTHON, "-m", "ruff", "check", "--isolated", "--select", rules, "--fix"),
+            *("--exit-zero", "--quiet", "--stdin-filename", "m.py", "-"),
+        ],
         input=source,
         capture_output=True,
         text=True,
@@ -59,7 +63,8 @@ def test_import_order_is_isorts() -> None:
         RelativeImport("..", "sim.deep", "b", "_sim_deep_b"),
         RelativeImport("..", "x" * 70, "y" * 20, "_" + "x" * 70 + "_" + "y" * 20),
     ]
-    ordered = "\n".join(i.statement() for i in sorted(imports, key=RelativeImport.sort_key))
+    in_order = sorted(imports, key=RelativeImport.sort_key)
+    ordered = "\n".join(i.statement() for i in in_order)
     shuffled = "\n".join(i.statement() for i in imports)
     assert ruff_format(ruff_fix(shuffled + "\n", "I")) == ordered + "\n"
 
@@ -69,10 +74,14 @@ LONG = "a_name_long_enough_to_make_the_statements_below_too_long_for_one_line"
 STATEMENTS = [
     f"{LONG}_x = _sg.int16('{LONG}.a')",
     f"{LONG}: tuple[tuple[int, ...], ...] = ((1e+300, 2.5), (-1e+16, 3.0))",
-    f"_X: _sg.Codec[tuple[{LONG}Data, ...], _typing.Sequence[{LONG}Data], int] = "
-    f"_sg.array(_sg.record('X.y', _{LONG}View, {LONG}Data), {LONG}, 4)",
-    f"    def set(self, *, {LONG}: _typing.Sequence[_typing.Sequence[int]] | _sg.Unset"
-    " = _sg.UNSET) -> None:",
+    (
+        f"_X: _sg.Codec[tuple[{LONG}Data, ...], _typing.Sequence[{LONG}Data], int] = "
+        f"_sg.array(_sg.record('X.y', _{LONG}View, {LONG}Data), {LONG}, 4)"
+    ),
+    (
+        f"    def set(self, *, {LONG}: _typing.Sequence[_typing.Sequence[int]] "
+        "| _sg.Unset = _sg.UNSET) -> None:"
+    ),
     f"x = f(_sg.SharedRecord[{LONG}, _{LONG}View, {LONG}Data])",
     f"x = _typing.Sequence[_typing.Sequence[{LONG}.{LONG}.{LONG}]]",
     f"x = f('{LONG} {LONG}')",
@@ -81,7 +90,7 @@ STATEMENTS = [
     f"    def {LONG}(self, value: tuple[tuple[tuple[int, ...], ...], ...]) -> None:",
     f"    def {LONG}(self) -> {LONG}Data:",
     f"class Shared{LONG}(_sg.SharedRecord[{LONG}, _{LONG}View, {LONG}Data]):",
-    f"        return _NEW_DATA(raw.a, raw.b, _{LONG}View._to_data(raw.c), raw.d, raw.e)",
+    f"        return _NEW_DATA(raw.a, _{LONG}View._to_data(raw.c), raw.d, raw.e)",
     f"        self._raw_{LONG} = _X_{LONG}.check(value)",
     f"    {LONG}_alias = {LONG}.{LONG}",
 ]
@@ -97,5 +106,6 @@ def test_statements_laid_out_as_ruff_lays_them_out(statement: str) -> None:
 
 
 def test_an_unknown_construct_is_left_as_written() -> None:
-    source = "x = {'a': [i for i in range(10)] + " + "[" + ", ".join(["1"] * 40) + "]}\n"
+    ones = ", ".join(["1"] * 40)
+    source = "x = {'a': [i for i in range(10)] + [" + ones + "]}\n"
     assert format_module(source) == source.replace("'a'", '"a"')
