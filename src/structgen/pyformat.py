@@ -452,36 +452,37 @@ _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
 _TOKEN = re.compile(
-    r"""(?P<space>[ \t\n]+)
-    |(?P<string>[bBrRuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))
-    |(?P<number>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?[jJ]?)
-    |(?P<name>\w+)
-    |(?P<op>->|\*\*|//|<<|>>|<=|>=|==|!=|\.\.\.|[-+*/%@|&^~<>()\[\]{},:.=;])
-    |(?P<comment>\#)""",
+    r"""[bBrRuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?[jJ]?
+    |\w+
+    |->|\*\*|//|<<|>>|<=|>=|==|!=|\.\.\.|[-+*/%@|&^~<>()\[\]{},:.=;]""",
     re.VERBOSE,
 )
+_BLANKS = str.maketrans("", "", " \t\n")
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
+def _tokens(text: str) -> list[str]:
     """The tokens of one statement (the subset of Python that generated code uses)."""
-    tokens: list[tuple[str, str]] = []
-    end = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if match.start() != end or kind == "comment":
-            raise Unsupported(f"cannot read {text[end : end + 20]!r}")
-        end = match.end()
-        if kind != "space":
-            tokens.append((kind or "", match.group()))
-    if end != len(text):
-        raise Unsupported(f"cannot read {text[end : end + 20]!r}")
+    tokens: list[str] = _TOKEN.findall(text)
+    if "".join(tokens).translate(_BLANKS) != text.translate(_BLANKS):
+        raise Unsupported(f"cannot read {text[:40]!r}")  # e.g. a comment
     return tokens
+
+
+def _kind(token: str) -> str:
+    first = token[0]
+    if first in "\"'" or (token[-1] in "\"'" and first in "bBrRuU"):
+        return "string"
+    if first.isdigit() or (first == "." and token[1:2].isdigit()):
+        return "number"
+    if first.isalpha() or first == "_":
+        return "name"
+    return "op"
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = _tokens(text)
-        self.texts = [token for _, token in self.tokens]
+        self.texts = _tokens(text)
         self.count = len(self.texts)
         self.at = 0
         self.trailing_comma = False  # any bracket closed after a comma
@@ -500,7 +501,7 @@ class _Parser:
         return text
 
     def done(self) -> bool:
-        return self.at >= len(self.tokens)
+        return self.at >= self.count
 
     def operator(self) -> str | None:
         text = self.peek()
@@ -540,6 +541,8 @@ class _Parser:
 
     def primary(self) -> Node:
         base = self.atom()
+        if self.at >= self.count or self.texts[self.at] not in (".", "(", "["):
+            return base
         trailers: list[Trailer] = []
         while self.peek() in (".", "(", "["):
             kind = self.take()
@@ -556,14 +559,11 @@ class _Parser:
             self.take()
             items, comma = self.items(_CLOSERS[text])
             return Brackets(text, items, comma)
-        kind = self.tokens[self.at][0] if self.at < len(self.tokens) else None
+        kind = _kind(text) if text else None
         if kind in ("name", "number", "string") or text == "...":
             self.take()
-            if kind == "string":
-                while self.at < len(self.tokens) and self.tokens[self.at][0] == (
-                    "string"
-                ):
-                    raise Unsupported("implicit string concatenation")
+            if kind == "string" and self.peek() and _kind(self.peek()) == "string":
+                raise Unsupported("implicit string concatenation")
             return Atom(text)
         raise Unsupported(f"unexpected {text!r}")
 
@@ -571,7 +571,7 @@ class _Parser:
         if self.peek() == "*" and self.peek(1) in (",", ")"):
             self.take()
             return Atom("*")
-        if self.tokens[self.at][0] == "name" and self.peek(1) in ("=", ":"):
+        if self.peek(1) in ("=", ":") and _kind(self.peek()) == "name":
             name = self.take()
             annotation = default = None
             if self.peek() == ":":
