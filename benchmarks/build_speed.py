@@ -217,9 +217,8 @@ STAGES = [
     ("load_document", "read + compose YAML (libyaml), positions, dup keys"),
     ("parse_schema", "check structure with pydantic"),
     ("resolve", "resolve types and imports, validate, lay out"),
-    ("render_module", "render modules with jinja2"),
+    ("render_module", "render modules with jinja2, laid out as ruff would"),
     ("runtime_files", "read the helper package's sources"),
-    ("format_sources", "format with ruff (temp files + 2 subprocesses)"),
     ("plan", "compare with the output folder"),
     ("apply", "write changed files atomically (fsync)"),
 ]
@@ -229,8 +228,8 @@ def stage_times(schemas: Path, work: Path, repeats: int) -> None:
     """Wall-clock time of each stage of a fresh build (no profiler).
 
     Each function of ``structgen.api`` that runs a stage is wrapped in a timer, and
-    ``subprocess.run`` too (that is ruff); the breakdown shown is that of the fastest of
-    ``repeats`` builds.
+    ``subprocess.run`` too (builds ran ruff before issue 13; now none); the breakdown
+    shown is that of the fastest of ``repeats`` builds.
     """
     from structgen import api
 
@@ -281,7 +280,11 @@ def stage_times(schemas: Path, work: Path, repeats: int) -> None:
     )
     for name, label in STAGES:
         row(name, label, fastest.get(name) if name in originals else None)
-    row("", "... of which waiting on the ruff subprocesses", fastest.get("ruff", 0.0))
+    row(
+        "",
+        "... of which in subprocesses (none since issue 13)",
+        fastest.get("ruff", 0.0),
+    )
     staged = sum(fastest.get(name, 0.0) for name in originals)
     row("", "everything else", total - staged)
 

@@ -23,8 +23,6 @@ RUNTIME = "_structgen"  # the helper package: see tests/test_golden.py
 RUNTIME_CASE = "tutorial"
 
 try:
-    import ruff  # type: ignore[import-untyped]  # noqa: F401  (lays output out)
-
     import structgen
 except ImportError:  # a Python without structgen's dependencies: use the project's
     if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV_PYTHON.parents[1]:

@@ -422,6 +422,11 @@ identifiers = st.one_of(
     st.from_regex(r"\A[A-Za-z][A-Za-z0-9_]{0,11}\Z"),
     st.sampled_from(TRICKY_NAMES),
 ).filter(name_ok)
+# Names long enough that the generated lines holding them wrap (or cannot): the layout
+# of generated code must still be exactly ruff's (issue 13).
+long_identifiers = st.one_of(
+    identifiers, st.from_regex(r"\A[A-Za-z][A-Za-z0-9_]{20,80}\Z").filter(name_ok)
+)
 
 
 # -- text for docs, defaults and values ----------------------------------------------
@@ -691,7 +696,13 @@ def field_defs(
 
 
 @st.composite
-def enum_defs(draw: st.DrawFn, module: str, name: str, taken: set[str]) -> EnumDef:
+def enum_defs(
+    draw: st.DrawFn,
+    module: str,
+    name: str,
+    taken: set[str],
+    names: st.SearchStrategy[str] = identifiers,
+) -> EnumDef:
     storage = draw(st.sampled_from(INTEGER_TYPES))
     spelling: str | None = draw(st.sampled_from(SPELLINGS[storage.name]))
     if storage.name == "int32" and draw(st.booleans()):
@@ -699,7 +710,7 @@ def enum_defs(draw: st.DrawFn, module: str, name: str, taken: set[str]) -> EnumD
     count = draw(st.integers(1, 6))
     members = draw(
         st.lists(
-            identifiers.filter(lambda n: n not in RESERVED_MEMBERS),
+            names.filter(lambda n: n not in RESERVED_MEMBERS),
             min_size=count,
             max_size=count,
             unique=True,
@@ -722,7 +733,11 @@ def enum_defs(draw: st.DrawFn, module: str, name: str, taken: set[str]) -> EnumD
 
 @st.composite
 def module_defs(
-    draw: st.DrawFn, name: str, earlier: list[ModuleDef], used_globally: set[str]
+    draw: st.DrawFn,
+    name: str,
+    earlier: list[ModuleDef],
+    used_globally: set[str],
+    names: st.SearchStrategy[str] = identifiers,
 ) -> ModuleDef:
     module = ModuleDef(name)
     module.imports = draw(
@@ -752,13 +767,13 @@ def module_defs(
         )
 
     for _ in range(draw(st.integers(0, 2))):
-        enum_name = draw(identifiers.filter(type_name))
+        enum_name = draw(names.filter(type_name))
         taken.add(enum_name)
-        module.enums.append(draw(enum_defs(name, enum_name, taken)))
+        module.enums.append(draw(enum_defs(name, enum_name, taken, names)))
     scope.enums = scope.enums + module.enums
     record_names = []
     for _ in range(draw(st.integers(1, 3))):
-        record_name = draw(identifiers.filter(type_name))
+        record_name = draw(names.filter(type_name))
         taken.add(record_name)
         record_names.append(record_name)
     generated = {
@@ -768,7 +783,7 @@ def module_defs(
         record = RecordDef(name, record_name)
         field_names = draw(
             st.lists(
-                identifiers.filter(
+                names.filter(
                     lambda n: (
                         n not in RESERVED_FIELDS
                         and n not in taken
@@ -801,18 +816,27 @@ def _module_name_ok(name: str) -> bool:
 
 
 @st.composite
-def schema_sets(draw: st.DrawFn, max_modules: int = 3) -> SchemaSet:
-    """2-3 files most of the time (1 sometimes), possibly one in a sub-folder."""
+def schema_sets(
+    draw: st.DrawFn,
+    max_modules: int = 3,
+    identifier_names: st.SearchStrategy[str] = identifiers,
+) -> SchemaSet:
+    """2-3 files most of the time (1 sometimes), possibly one in a sub-folder.
+
+    ``identifier_names``: where record, enum, member, field and module names come from.
+    """
     count = draw(st.integers(1, max_modules))
     stems = draw(
         st.lists(
-            identifiers.filter(_module_name_ok),
+            identifier_names.filter(_module_name_ok),
             min_size=count,
             max_size=count,
             unique=True,
         )
     )
-    folder = draw(identifiers.filter(lambda n: _module_name_ok(n) and n not in stems))
+    folder = draw(
+        identifier_names.filter(lambda n: _module_name_ok(n) and n not in stems)
+    )
     names = []
     for index, stem in enumerate(stems):
         in_folder = index > 0 and draw(st.integers(0, 2)) == 0
@@ -825,7 +849,7 @@ def schema_sets(draw: st.DrawFn, max_modules: int = 3) -> SchemaSet:
     modules: list[ModuleDef] = []
     used: set[str] = set()
     for name in names:
-        modules.append(draw(module_defs(name, modules, used)))
+        modules.append(draw(module_defs(name, modules, used, identifier_names)))
     return SchemaSet(modules)
 
 

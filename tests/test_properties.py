@@ -60,6 +60,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
+from ruff_support import ruff_clean
 from strategies import (
     GENERATED_CODE_NAMES,
     TYPE_WORDS,
@@ -75,6 +76,7 @@ from strategies import (
     elem_values,
     expected_elem,
     field_values,
+    long_identifiers,
     norm_float,
     schema_sets,
 )
@@ -120,6 +122,7 @@ def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
         f"{STATS['round_trips']} values round-tripped, "
         f"{STATS['refusals']} refused writes checked, "
         f"{STATS['mypy_sets']} sets type-checked with mypy --strict, "
+        f"{STATS['ruff_sets']} more sets with long names checked by ruff, "
         f"{STATS['names']} names x roles tried, "
         f"in {time.monotonic() - start:.1f} s"
     )
@@ -837,6 +840,48 @@ def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
             + "\n".join(shown)
         )
     STATS["mypy_sets"] += len(sample)
+    # and ruff accepts them as they are (one ruff run over the whole sample)
+    ruff_clean(
+        *(tmp_path / package for package, _ in sample),
+        ignore=("F401", "E741", "E742", "E743"),
+    )
+
+
+def test_ruff_accepts_generated_sets_with_long_names(tmp_path: Path) -> None:
+    """Random sets whose names may be long (wrapping lines, or lines that cannot wrap):
+    the output is exactly what ``ruff format`` lays out, and ``ruff check`` accepts it.
+    All sets are built first, then checked by one ruff run."""
+    built_sets: list[tuple[str, SchemaSet]] = []
+
+    @settings(
+        SETTINGS,
+        max_examples=_examples("STRUCTGEN_RUFF_EXAMPLES", 60),
+        phases=[Phase.generate],  # ruff runs once, after every example is built
+    )
+    @given(schema=schema_sets(identifier_names=long_identifiers))
+    def collect(schema: SchemaSet) -> None:
+        package = f"sg_ruff_{next(_packages)}"
+        write_schemas(schema.files(), tmp_path / f"{package}_schemas")
+        try:
+            structgen.build([tmp_path / f"{package}_schemas"], tmp_path / package)
+        except structgen.SchemaError as exc:
+            raise AssertionError(f"a valid schema set was refused:\n{exc}") from None
+        built_sets.append((package, schema))
+
+    collect()
+    assert len(built_sets) >= 10
+    try:
+        # F401: a random schema may import a module and use none of its types
+        # (structgen imports every module a schema names); E741-E743: random names
+        # such as `l` are the user's choice
+        ruff_clean(
+            *(tmp_path / package for package, _ in built_sets),
+            ignore=("F401", "E741", "E742", "E743"),
+        )
+    except AssertionError as exc:
+        shown = "\n".join(f"{p}:\n{schema.describe()}" for p, schema in built_sets)
+        raise AssertionError(f"{exc}\namong these sets:\n{shown[-20000:]}") from None
+    STATS["ruff_sets"] += len(built_sets)
 
 
 # -- names the generated code itself uses ---------------------------------------------

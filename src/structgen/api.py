@@ -19,7 +19,7 @@ from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
 from .naming import identifier_problem
-from .render import format_sources, render_module, render_package_init, runtime_files
+from .render import render_module, render_package_init, runtime_files
 from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
 from .writer import Plan, apply, plan, prune
@@ -142,9 +142,9 @@ def render_files(models: list[ModuleModel], *, helpers: bool = True) -> dict[Pat
     for package in packages if helpers else ():
         files[package / "__init__.py"] = render_package_init()
     if not helpers:
-        return format_sources(files)
-    # the helper package is copied as it is: its sources are formatted already
-    return {**format_sources(files), **runtime_files()}
+        return files
+    # the helper package is copied as it is: its sources are laid out already
+    return {**files, **runtime_files()}
 
 
 def _check_prune_paths(paths: list[str | os.PathLike[str]]) -> None:
