@@ -3,12 +3,13 @@
 A page asks for generated text with an HTML comment on a line of its own (invisible when
 the Markdown is read elsewhere):
 
-- ``<!-- structgen:types -->``: the table of scalar types, aliases and refused spellings,
-  from ``structgen.types``;
-- ``<!-- structgen:cli -->``: every command and option of ``structgen``, from the argparse
-  parser in ``structgen.cli``;
-- ``<!-- structgen:include PATH -->``: a file of the repository (``generated/geometry.py``)
-  as a fenced code block, so that the docs show the real generated code.
+- ``<!-- structgen:types -->``: the table of scalar types, aliases and refused
+  spellings, from ``structgen.types``;
+- ``<!-- structgen:cli -->``: every command and option of ``structgen``, from the
+  argparse parser in ``structgen.cli``;
+- ``<!-- structgen:include PATH -->``: a file of the repository (such as
+  ``generated/geometry.py``) as a fenced code block, so that the docs show the real
+  generated code.
 
 The text is made when the site is built, so it cannot drift from the code. These are
 plain functions, importable without mkdocs (``tests/test_docs_samples.py`` checks them).
@@ -44,24 +45,31 @@ def type_table() -> str:
         else:
             values = "IEEE 754 " + ("single" if scalar.size == 4 else "double")
         lines.append(
-            f"| `{name}` | {', '.join(f'`{a}`' for a in aliases) or '–'} "
+            f"| `{name}` | {', '.join(f'`{a}`' for a in aliases) or '-'} "
             f"| `{scalar.ctype}` | `{scalar.python}` "
             f"| {scalar.size} | {values} |"
         )
     lines += [
         "",
-        f"Text and bytes: `str[N]`, `bytes[N]` (N from 1 to {types.MAX_TEXT_BYTES:,} "
-        f"bytes). Arrays: `T[N]`, `T[N][M]`, … up to {types.MAX_DIMENSIONS} dimensions "
-        f"of 1 to {types.MAX_ARRAY_ELEMENTS:,} elements each; a record is at most "
-        f"{types.MAX_RECORD_BYTES // (1 << 20)} MiB.",
+        (
+            f"Text and bytes: `str[N]`, `bytes[N]` (N from 1 to "
+            f"{types.MAX_TEXT_BYTES:,} bytes). Arrays: `T[N]`, `T[N][M]`, ... up to "
+            f"{types.MAX_DIMENSIONS} dimensions of 1 to "
+            f"{types.MAX_ARRAY_ELEMENTS:,} elements each; a record is at most "
+            f"{types.MAX_RECORD_BYTES // (1 << 20)} MiB."
+        ),
         "",
-        "Refused because their width differs between platforms (the message names the "
-        "fixed-width type to write instead):",
+        (
+            "Refused because their width differs between platforms (the message "
+            "names the fixed-width type to write instead):"
+        ),
         "",
         "| refused | write instead |",
         "|---|---|",
     ]
-    lines += [f"| `{name}` | {instead} |" for name, instead in types.PLATFORM_SIZED.items()]
+    lines += [
+        f"| `{name}` | {instead} |" for name, instead in types.PLATFORM_SIZED.items()
+    ]
     lines += [f"| `{name}` | {reason} |" for name, reason in types.AMBIGUOUS.items()]
     lines += [
         "",
@@ -84,7 +92,9 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 def _help(parser: argparse.ArgumentParser) -> dict[str, str]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return {choice.dest: choice.help or "" for choice in action._choices_actions}
+            return {
+                choice.dest: choice.help or "" for choice in action._choices_actions
+            }
     return {}
 
 

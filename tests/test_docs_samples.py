@@ -3,11 +3,11 @@
 Samples are the fenced blocks of ``README.md`` and ``docs/*.md``. A comment on the line
 just above a fence says what to do with it (the comment is invisible on the site):
 
-- a ```` ```python ```` block runs by default, as a script (``python sample.py``, so that
-  ``multiprocessing`` with spawn or forkserver works) in a scratch folder holding a copy
-  of the repository's ``schemas/`` and a fresh build of them in ``generated/``; it must
-  exit 0. ``<!-- sample: skip -->`` above it leaves it out (use sparingly: a sample that
-  shows a mistake should catch the error instead);
+- a ```` ```python ```` block runs by default, as a script (``python sample.py``, so
+  that ``multiprocessing`` with spawn or forkserver works) in a scratch folder holding a
+  copy of the repository's ``schemas/`` and a fresh build of them in ``generated/``; it
+  must exit 0. ``<!-- sample: skip -->`` above it leaves it out (use sparingly: a
+  sample that shows a mistake should catch the error instead);
 - ``<!-- sample: schema NAME.yaml -->`` above a ```` ```yaml ```` block adds it to that
   page's scratch ``schemas/`` before the build, so the page's Python samples can import
   ``generated.NAME``;
@@ -135,7 +135,12 @@ def test_sample_runs(sample: Sample, tmp_root: Path) -> None:
         command = ["bash", "-e", "-c", sample.body]
     try:
         result = subprocess.run(
-            command, cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT
+            command,
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{sample.id}: did not finish in {TIMEOUT} s")
