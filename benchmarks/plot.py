@@ -80,10 +80,12 @@ def main() -> int:
     axes.set_yticks(positions, labels, fontsize=8)
     axes.set_xlabel("speed relative to the standard library (higher is faster)")
     first = runs[0]
+    loads = [run["load"] for run in runs if "load" in run]
+    load = f", load average {min(loads):.1f}-{max(loads):.1f}" if loads else ""
     axes.set_title(
         f"structgen vs multiprocessing: {len(runs)} run(s), {first['date']}, "
-        f"Python {first['python']}, {first['cpus']} CPUs, {first['start_method']}\n"
-        "bar: median, whisker: range, black tick: target",
+        f"Python {first['python']}, {first['cpus']} CPUs, {first['start_method']}"
+        f"{load}\nbar: median, whisker: range, black tick: target",
         fontsize=9,
     )
     figure.tight_layout()
