@@ -88,12 +88,19 @@ def workspace(page: Path, tmp_root: Path) -> Path:
     if page in _workspaces:
         return _workspaces[page]
     folder = tmp_root / page.stem
-    shutil.copytree(ROOT / "schemas", folder / "schemas")
-    for sample in samples(page):
-        if sample.marker.startswith("schema "):
+    schemas = [s for s in samples(page) if s.marker.startswith("schema ")]
+    if not schemas:  # the repository's schemas only: built once, copied
+        base = tmp_root / "_base"
+        if not base.exists():
+            shutil.copytree(ROOT / "schemas", base / "schemas")
+            structgen.build([base / "schemas"], base / "generated")
+        shutil.copytree(base, folder)
+    else:
+        shutil.copytree(ROOT / "schemas", folder / "schemas")
+        for sample in schemas:
             name = sample.marker.split(" ", 1)[1]
             (folder / "schemas" / name).write_text(sample.body, encoding="utf-8")
-    structgen.build([folder / "schemas"], folder / "generated")
+        structgen.build([folder / "schemas"], folder / "generated")
     _workspaces[page] = folder
     return folder
 
@@ -112,6 +119,25 @@ def test_markers_are_known() -> None:
             assert re.fullmatch(r"schema \w+\.yaml", marker), sample.id
         if marker == "run":
             assert sample.lang == "sh", sample.id
+
+
+def test_samples_are_found_with_their_markers(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "text\n"
+        "```python\nassert True\n```\n"
+        "<!-- sample: skip -->\n```python\nraise SystemExit(1)\n```\n"
+        "- a list item:\n\n  ```sh\n  echo indented\n  ```\n"
+        "<!-- sample: schema extra.yaml -->\n```yaml\nrecords: {}\n```\n",
+        encoding="utf-8",
+    )
+    found = [(s.line, s.lang, s.marker, s.body) for s in samples(page)]
+    assert found == [
+        (2, "python", "", "assert True\n"),
+        (6, "python", "skip", "raise SystemExit(1)\n"),
+        (11, "sh", "", "echo indented\n"),
+        (15, "yaml", "schema extra.yaml", "records: {}\n"),
+    ]
 
 
 def test_the_pages_have_samples() -> None:
