@@ -228,3 +228,16 @@ def test_every_page_is_in_the_site_navigation() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for page in (ROOT / "docs").glob("*.md"):
         assert f": {page.name}" in nav, f"{page.name} is missing from mkdocs.yml nav"
+
+
+def test_every_page_expands() -> None:
+    """The markers the pages use are known and their sources are there."""
+    module = hooks()
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        expanded = module.expand(text)
+        assert "<!-- structgen:" not in expanded, page.name
+    schema = module.expand((ROOT / "docs/schema.md").read_text(encoding="utf-8"))
+    assert "| `float64` |" in schema
+    cli_page = module.expand((ROOT / "docs/cli.md").read_text(encoding="utf-8"))
+    assert "### `structgen build`" in cli_page
