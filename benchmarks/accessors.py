@@ -2,7 +2,9 @@
 
 Run from the repository root::
 
-    python benchmarks/accessors.py [--quick]
+    python benchmarks/accessors.py [--quick] [--json FILE]
+
+``--json FILE`` also writes the figures to FILE, for ``benchmarks/plot.py``.
 
 Every figure compares structgen with the standard library's own way of doing the same
 thing on the same ctypes Structure, measured in one run, so that the ratios hold on any
@@ -33,9 +35,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import multiprocessing
 import multiprocessing.sharedctypes
 import multiprocessing.synchronize
+import os
 import platform
 import statistics
 import sys
@@ -290,6 +294,9 @@ def print_table(rows: list[Row], overhead: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter runs")
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the figures to FILE"
+    )
     args = parser.parse_args()
     number, repeat, runs = (20_000, 3, 3) if args.quick else (100_000, 15, 9)
 
@@ -309,7 +316,33 @@ def main() -> int:
     finally:
         _locks._SPINS = spins
     print_table(rows, overhead)
+    if args.json:
+        write_json(args.json, rows, quick=args.quick)
     return 0
+
+
+def write_json(path: Path, rows: list[Row], *, quick: bool) -> None:
+    """The figures of one run, as ``benchmarks/plot.py`` reads them."""
+    figures = {
+        "python": platform.python_version(),
+        "cpus": multiprocessing.cpu_count(),
+        "start_method": multiprocessing.get_start_method(),
+        "quick": quick,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "load": os.getloadavg()[0],  # other work on the machine skews the figures
+        "rows": [
+            {
+                "label": row.label,
+                "structgen": row.ours,
+                "stdlib": row.theirs,
+                "kind": row.kind,
+                "ratio": row.ratio,
+                "target": row.target,
+            }
+            for row in rows
+        ],
+    }
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

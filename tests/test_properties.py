@@ -585,7 +585,7 @@ def check_refusals(
         )
         STATS["refusals"] += 1
 
-    # The documented trade-off (README, "Decisions"): a float64 scalar of an update()
+    # The documented trade-off (docs/api.md): a float64 scalar of an update()
     # view is ctypes' own descriptor; it refuses a bad value before writing, but an
     # error the block catches itself does not name the field.
     leaf = case_leaf(case)

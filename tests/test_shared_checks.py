@@ -354,7 +354,7 @@ def test_refused_write_raises_names_field_and_changes_nothing(
         assert re.search(pattern, str(info.value)), (
             f"the error does not name {pattern!r}: {info.value!r}"
         )
-    # else: a documented trade-off (README, "Decisions"): float64 fields of an update()
+    # else: a documented trade-off (docs/api.md): float64 fields of an update()
     # view are ctypes' own descriptors, which refuse the value before writing but do
     # not name the field; structgen names it only when the error leaves the block.
     assert raw(target) == before, "a refused write changed shared memory"

@@ -299,7 +299,7 @@ def test_refused_deep_writes_in_views_change_nothing(
         assert re.search(label, str(info.value)), (
             f"the error does not name {label!r}: {info.value!r}"
         )
-    # else: the documented trade-off (README, "Decisions"): float64 fields of views are
+    # else: the documented trade-off (docs/api.md): float64 fields of views are
     # ctypes' own; an error the block catches itself keeps ctypes' message.
     assert raw(target) == before
 
