@@ -1,19 +1,40 @@
-"""Shared fixtures: build schemas into a throw-away package and import the result."""
+"""Shared fixtures: build schemas into a throw-away package and import the result.
+
+Also the hypothesis profiles (``HYPOTHESIS_PROFILE``):
+
+* ``ci`` (the default, and always when ``CI`` is set and no profile is named):
+  derandomized, so a run is reproducible and cannot fail at random; no example
+  database; a failure prints the blob that reproduces it.
+* ``broad``: random seeds, five times the examples, the example database kept in
+  ``.hypothesis/``: for a local search for new counter-examples
+  (``HYPOTHESIS_PROFILE=broad python -m pytest tests/test_properties.py``).
+
+Property and fuzz tests take their example counts from :func:`examples`, which scales
+them by the profile.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
+import io
 import itertools
+import os
 import subprocess
 import sys
 import textwrap
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import pytest
+from hypothesis import seed, settings
 
 import structgen
+import structgen.cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -22,8 +43,72 @@ _counter = itertools.count()
 Generate = Callable[..., SimpleNamespace]
 
 
+settings.register_profile(
+    "ci", derandomize=True, database=None, print_blob=True, max_examples=100
+)
+settings.register_profile("broad", derandomize=False, max_examples=500)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "ci"
+settings.load_profile(_PROFILE)
+
+
+def part_seed(test: str, part: object) -> Callable[[Any], Any]:
+    """For one part of a property test split in parts (so that the parts can run in
+    parallel): under a derandomized profile, a fixed seed of the part's own (with
+    ``derandomize`` alone every part would draw the same examples); otherwise nothing,
+    so ``broad`` stays random."""
+    if not settings().derandomize:
+        return lambda function: function
+    digest = hashlib.sha256(f"{test}:{part}".encode()).digest()
+    return seed(int.from_bytes(digest[:16], "big"))
+
+
+def examples(variable: str, default: int) -> int:
+    """Examples for one property test: ``default`` scaled by the profile (``broad``:
+    five times as many), unless the environment variable ``variable`` sets it."""
+    if os.environ.get(variable):
+        return int(os.environ[variable])
+    return max(1, default * settings().max_examples // 100)
+
+
 def run_structgen(
     *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line in this process: ``structgen.cli.main(args)`` in ``cwd``,
+    its stdout and stderr captured, an uncaught exception shown as a traceback on
+    stderr with exit status 1, as the interpreter would. (``timeout`` is accepted for
+    the signature of :func:`run_structgen_subprocess`.)
+
+    Starting a fresh interpreter for each call cost most of the CLI tests' time; a few
+    tests still go through the real command (:func:`run_structgen_subprocess`)."""
+    out, err = io.StringIO(), io.StringIO()
+    code: object
+    with (
+        contextlib.chdir(cwd or Path.cwd()),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = structgen.cli.main(list(args))
+        except SystemExit as exit_:  # argparse: --help, --version, usage errors
+            code = exit_.code
+        except Exception:
+            traceback.print_exc()
+            code = 1
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=err)
+        code = 1
+    return subprocess.CompletedProcess(
+        ["structgen", *args], int(code), out.getvalue(), err.getvalue()
+    )
+
+
+def run_structgen_subprocess(
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess (``python -m structgen``)."""
     return subprocess.run(
@@ -32,6 +117,7 @@ def run_structgen(
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
 
 
