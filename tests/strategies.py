@@ -652,7 +652,10 @@ def comparable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (
             type(value).__qualname__,
-            {f.name: comparable(getattr(value, f.name)) for f in dataclasses.fields(value)},
+            {
+                f.name: comparable(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+            },
         )
     return (type(value).__name__, value)
 

@@ -317,9 +317,7 @@ MUTATIONS = [
 
 
 @st.composite
-def fuzzed_inputs(
-    draw: st.DrawFn, kinds: list[str] = MUTATIONS
-) -> tuple[str, bytes]:
+def fuzzed_inputs(draw: st.DrawFn, kinds: list[str] = MUTATIONS) -> tuple[str, bytes]:
     """One fuzzed schema file: (the kind of mutation, the bytes written to disk)."""
     text = draw(seed_texts())
     kind = draw(st.sampled_from(kinds))

@@ -496,7 +496,7 @@ def bad_cases(draw: st.DrawFn, rec: RecordDef, enums: list[EnumDef]) -> BadCase:
     """A refused write somewhere in ``rec``; ``enums``: every enum of the schema set
     (an enum field must refuse the members of the others)."""
     with_enums = [f for f in rec.fields if isinstance(f.elem, EnumDef)]
-    if with_enums and draw(st.booleans()):  # rare otherwise; twin enums are a blind spot
+    if with_enums and draw(st.booleans()):  # rare otherwise; other enums: a blind spot
         top = draw(st.sampled_from(with_enums))
     else:
         top = draw(st.sampled_from(rec.fields))
