@@ -70,6 +70,21 @@ def examples(variable: str, default: int) -> int:
     return max(1, default * settings().max_examples // 100)
 
 
+def _cpu_now() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+@contextlib.contextmanager
+def cpu_clock() -> Iterator[Callable[[], float]]:
+    """``with cpu_clock() as spent:`` ... ``spent()``: seconds of CPU time this process
+    (and the children it waited for) spent since the block began. Unlike wall time it
+    does not grow when other processes keep a busy machine's cores: time bounds in
+    tests measure it, with generous limits."""
+    start = _cpu_now()
+    yield lambda: _cpu_now() - start
+
+
 def run_structgen(
     *args: str, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
