@@ -174,6 +174,13 @@ def generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Genera
 
 
 @pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for every mypy run of a test session (of one xdist worker):
+    the standard library is analysed once, not once a run."""
+    return tmp_path_factory.mktemp("mypy_cache")
+
+
+@pytest.fixture(scope="session")
 def repo_generated() -> ModuleType:
     """The committed ``generated`` package of this repository."""
     if str(ROOT) not in sys.path:

@@ -822,7 +822,7 @@ def usage_source(schema: SchemaSet, package: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
+def test_mypy_strict_on_a_sample(tmp_path: Path, mypy_cache: Path) -> None:
     """Generated packages, and code using them, pass ``mypy --strict``; misuse fails."""
     sys.path.insert(0, str(tmp_path))
     sample: list[tuple[str, SchemaSet]] = []
@@ -857,7 +857,7 @@ def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
             "--strict",
             "--no-error-summary",
             "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
+            str(mypy_cache),
             *targets,
         ],
         cwd=tmp_path,
@@ -1135,8 +1135,10 @@ def exercise_importer(module: ModuleType, imported: ModuleType) -> None:
         h.za_ = 1  # type: ignore[assignment]
 
 
-def test_names_the_generated_code_uses(tmp_path: Path) -> None:
-    """Every builtin, every name in generated code, every type word, in every role."""
+@pytest.mark.parametrize("roles", ["field", "enum", "record", "module"])
+def test_names_the_generated_code_uses(tmp_path: Path, roles: str) -> None:
+    """Every builtin, every name in generated code, every type word, in every role
+    (one role a test, so that they can run in parallel)."""
     names, stems = name_catalogue(tmp_path / "reference")
     files: dict[str, str] = {}
     owner: dict[str, tuple[str, str]] = {}  # file -> (name, role)
@@ -1146,9 +1148,10 @@ def test_names_the_generated_code_uses(tmp_path: Path) -> None:
             ("enum", enum_schema),
             ("record", record_schema),
         ]:
-            files[f"{role}{index}_.yaml"] = schema(name)
-            owner[f"{role}{index}_.yaml"] = (name, role)
-    for index, stem in enumerate(stems):
+            if role == roles:
+                files[f"{role}{index}_.yaml"] = schema(name)
+                owner[f"{role}{index}_.yaml"] = (name, role)
+    for index, stem in enumerate(stems if roles == "module" else []):
         files[f"{stem}.yaml"] = STEM_SCHEMA
         owner[f"{stem}.yaml"] = (stem, "module")
         files[f"importer{index}_.yaml"] = importer_schema(stem)
@@ -1188,12 +1191,14 @@ def test_names_the_generated_code_uses(tmp_path: Path) -> None:
         f"{len(problems)} of {len(files)} names x roles neither refused nor working:\n"
         + "\n".join(problems)
     )
-    # the catalogue still holds what it is for: every builtin and type word, in every
+    # the catalogue still holds what it is for: every builtin and type word, in this
     # role; most of them work, some are refused
     assert len(names) >= 250 and len(stems) >= 20, (len(names), len(stems))
-    assert len(files) == 3 * len(names) + 2 * len(stems)
+    assert len(files) == (2 * len(stems) if roles == "module" else len(names))
     assert len(built_files) >= len(files) // 2, (len(built_files), len(files))
-    assert refused, "no name was refused: SPEC §2 refuses some"
+    # SPEC §2 refuses some names in each role but a module's (about 30 fields, 90 enums
+    # and 90 records of 495 names are refused)
+    assert refused or roles == "module", f"no {roles} name was refused"
 
 
 @pytest.mark.parametrize(
