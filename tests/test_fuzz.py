@@ -22,12 +22,12 @@ A sample goes through the command line (``structgen build`` and ``check``, by
 ``cli.main`` in this process; ``test_cli.py`` runs the real command): exit 0 or 1 only,
 never a traceback, diagnostics one a line, and no file written on exit 1.
 
-Each test asserts minimum counts of what it tried (inputs, refused, still valid, and
-every kind of mutation), so that strategies that stopped producing useful cases fail;
-a summary line with the counts is printed at the end. ``STRUCTGEN_FUZZ_EXAMPLES`` /
-``STRUCTGEN_FUZZ_CLI_EXAMPLES`` set the number of inputs (a longer soak; the hypothesis
-profile ``broad`` multiplies them by five); ``STRUCTGEN_NO_SHRINK=1`` skips shrinking a
-failure.
+Each test asserts minimum counts of what it tried (inputs, refused, still valid; one
+test per kind of mutation), so that strategies that stopped producing useful cases
+fail; their sums are printed at the end of the run (``test_fuzz: ...``).
+``STRUCTGEN_FUZZ_EXAMPLES`` / ``STRUCTGEN_FUZZ_CLI_EXAMPLES`` set the number of inputs
+(a longer soak; the hypothesis profile ``broad`` multiplies them by five);
+``STRUCTGEN_NO_SHRINK=1`` skips shrinking a failure.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import examples, part_seed, run_structgen
+from conftest import examples, part_seed, record_counts, run_structgen
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 from strategies import comparable, schema_sets
@@ -81,25 +81,24 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    start = time.monotonic()
+@pytest.fixture(autouse=True)
+def _counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What each test tried, summed over the run and printed at its end."""
+    before = STATS.copy()
+    STATS["slowest_ms"] = 0
     yield
-    line = (
-        f"test_fuzz: {STATS['inputs']} fuzzed inputs "
-        f"({STATS['refused']} refused with diagnostics, {STATS['valid']} still valid "
-        f"and built), {STATS['cli']} of them through the command line; slowest "
-        f"action {STATS['slowest_ms'] / 1000:.2f} s of CPU time; "
-        f"in {time.monotonic() - start:.1f} s"
+    got = STATS - before
+    record_counts(
+        request,
+        "test_fuzz",
+        {
+            "fuzzed inputs": got["inputs"],
+            "refused with diagnostics": got["refused"],
+            "still valid and built": got["valid"],
+            "through the command line": got["cli"],
+            "max ms of CPU time for one action": STATS["slowest_ms"],
+        },
     )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:  # pragma: no cover
-        print(line)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,9 @@ same for module paths, field names and record names whose generated names meet;
 examples (a longer soak); ``STRUCTGEN_NO_SHRINK=1`` skips shrinking a failure, which
 takes minutes because every example builds a package.
 
-A summary line with the figures of the run is printed at the end of this module.
+Each test asserts minimum counts of what it tried (schema sets, modules, records,
+round trips, refusals, names); their sums are printed at the end of the run
+(``test_properties: ...``, also under pytest-xdist).
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import tokenize
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,7 +59,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import examples, part_seed
+from conftest import examples, part_seed, record_counts
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from strategies import (
@@ -103,27 +104,25 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    start = time.monotonic()
+@pytest.fixture(autouse=True)
+def _counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What each test tried, summed over the run and printed at its end."""
+    before = STATS.copy()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    line = (
-        f"test_properties: {STATS['sets']} generated schema sets "
-        f"({STATS['modules']} modules, {STATS['records']} records), "
-        f"{STATS['round_trips']} values round-tripped, "
-        f"{STATS['refusals']} refused writes checked, "
-        f"{STATS['mypy_sets']} sets type-checked with mypy --strict, "
-        f"{STATS['names']} names x roles tried, "
-        f"in {time.monotonic() - start:.1f} s"
+    got = STATS - before
+    record_counts(
+        request,
+        "test_properties",
+        {
+            "generated schema sets": got["sets"],
+            "modules": got["modules"],
+            "records": got["records"],
+            "values round-tripped": got["round_trips"],
+            "refused writes checked": got["refusals"],
+            "sets type-checked with mypy --strict": got["mypy_sets"],
+            "names x roles tried": got["names"],
+        },
     )
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:  # pragma: no cover
-        print(line)
 
 
 @pytest.fixture(scope="module")
