@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, run_structgen
+from conftest import PYTHON, record_counts, run_structgen
 
 import structgen
 
@@ -346,7 +346,7 @@ def test_large_tree_versions_differ_in_every_module(
 
 
 def test_sigkill_during_build_leaves_each_module_old_or_new(
-    large_tree: dict[str, Path],
+    large_tree: dict[str, Path], request: pytest.FixtureRequest
 ) -> None:
     old = read_outputs(large_tree["ref_old"])
     new = read_outputs(large_tree["ref_new"])
@@ -404,6 +404,16 @@ def test_sigkill_during_build_leaves_each_module_old_or_new(
     assert final == new
     check = run_structgen("build", str(schemas), "-o", str(out), "--check")
     assert check.returncode == 0, check.stdout + check.stderr
+    record_counts(
+        request,
+        "test_build_faults",
+        {
+            "kill trials": stats.trials,
+            "kills mid-write": stats.mixed,
+            "torn modules": 0,  # any would have failed the test above
+            "importable temporary files": 0,
+        },
+    )
     print(
         f"\nkill trials: {stats.trials} (a whole build takes {total:.3f} s); "
         f"all old {stats.all_old}, mixed "
