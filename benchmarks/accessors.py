@@ -48,7 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for "import generated"
 
-from generated import _structgen
+from generated._structgen import locks as _locks
 from generated.bench import Quad, SharedQuad
 from generated.counter import Counter, SharedCounter
 from generated.geometry import Point, SharedPoint
@@ -301,13 +301,13 @@ def main() -> int:
     )
     rows, overhead = single_process_rows(number, repeat)
     rows.append(throughput_row(runs))
-    spins = _structgen._SPINS
-    _structgen._SPINS = 0  # children inherit it under fork, spawn re-imports it
+    spins = _locks._SPINS
+    _locks._SPINS = 0  # children inherit it under fork, spawn re-imports it
     try:
         if multiprocessing.get_start_method() == "fork":
             rows.append(throughput_row(runs, retries=False))
     finally:
-        _structgen._SPINS = spins
+        _locks._SPINS = spins
     print_table(rows, overhead)
     return 0
 

@@ -195,7 +195,7 @@ STAGES = [
     ("parse_schema", "check structure with pydantic"),
     ("resolve", "resolve types and imports, validate, lay out"),
     ("render_module", "render modules with jinja2"),
-    ("render_runtime", "render the helper module"),
+    ("runtime_files", "read the helper package's sources"),
     ("format_sources", "format with ruff (temp files + 2 subprocesses)"),
     ("plan", "compare with the output folder"),
     ("apply", "write changed files atomically (fsync)"),

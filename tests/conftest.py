@@ -36,9 +36,16 @@ from hypothesis import seed, settings
 
 import structgen
 import structgen.cli
+import structgen.runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+# The helper package every build writes into its output root: the modules of
+# structgen.runtime, copied (relative paths, sorted).
+HELPER_FILES = sorted(
+    f"_structgen/{path.name}"
+    for path in Path(structgen.runtime.__file__).parent.glob("*.py")
+)
 _counter = itertools.count()
 
 Generate = Callable[..., SimpleNamespace]

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, ROOT, run_structgen, run_structgen_subprocess
+from conftest import HELPER_FILES, PYTHON, ROOT, run_structgen, run_structgen_subprocess
 
 import structgen
 from structgen import Diagnostic, SchemaError
@@ -106,7 +106,7 @@ def tree(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 EXPECTED_FILES = [
     "__init__.py",
-    "_structgen.py",
+    *HELPER_FILES,
     "geometry.py",
     "sim/__init__.py",
     "sim/particles.py",
@@ -287,7 +287,7 @@ def test_build_of_single_files_roots_at_their_common_folder(project: Path) -> No
     )
     assert list(tree(project / "out")) == [
         "__init__.py",
-        "_structgen.py",
+        *HELPER_FILES,
         "geometry.py",
         "units.py",
     ]
@@ -437,7 +437,7 @@ def test_stale_modules_are_reported_and_pruned_only_with_banner(project: Path) -
     ) == ["removed generated/geometry.py", "removed generated/units.py"]
     assert sorted(tree(out)) == [
         "__init__.py",
-        "_structgen.py",
+        *HELPER_FILES,
         "helpers.py",
         "sim/__init__.py",
         "sim/notes.py",
@@ -509,7 +509,7 @@ def test_another_builds_output_nested_inside_is_not_stale(project: Path) -> None
     ok(run_structgen("build", "schemas", "-o", "pkg", cwd=project))
     ok(run_structgen("build", "more", "-o", "pkg/other", cwd=project))
     nested = tree(project / "pkg/other")
-    assert "_structgen.py" in nested and "deep/inner.py" in nested
+    assert "_structgen/__init__.py" in nested and "deep/inner.py" in nested
     check = ok(run_structgen("build", "schemas", "-o", "pkg", "--check", cwd=project))
     assert "stale" not in check.stdout
     built = ok(run_structgen("build", "schemas", "-o", "pkg", "--prune", cwd=project))
@@ -548,7 +548,7 @@ def test_prune_removes_emptied_sub_packages(project: Path) -> None:
     assert not (out / "sim").exists()
     assert sorted(tree(out)) == [
         "__init__.py",
-        "_structgen.py",
+        *HELPER_FILES,
         "geometry.py",
         "units.py",
     ]

@@ -624,7 +624,7 @@ class FakeAcquire:
 def runtime(m: ModuleType) -> ModuleType:
     import importlib
 
-    return importlib.import_module(m.__package__ + "._structgen")
+    return importlib.import_module(m.__package__ + "._structgen.locks")
 
 
 def test_a_lock_freed_during_the_retries_is_taken_without_sleeping(

@@ -11,7 +11,7 @@ from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
 from .naming import identifier_problem
-from .render import format_sources, render_module, render_package_init, render_runtime
+from .render import format_sources, render_module, render_package_init, runtime_files
 from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
 from .writer import Plan, apply, plan, prune
@@ -171,7 +171,7 @@ def compile_inputs(inputs: list[Input]) -> list[ModuleModel]:
 
 def render_files(models: list[ModuleModel]) -> dict[Path, str]:
     """Every file the output folder should hold, by path relative to it."""
-    files: dict[Path, str] = {Path(f"{RUNTIME_MODULE}.py"): render_runtime()}
+    files: dict[Path, str] = {}
     packages = {Path()}
     for model in models:
         files[model.output_path] = render_module(model)
@@ -181,7 +181,8 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
             parent = parent.parent
     for package in packages:
         files[package / "__init__.py"] = render_package_init()
-    return format_sources(files)
+    # the helper package is copied as it is: its sources are formatted already
+    return {**format_sources(files), **runtime_files()}
 
 
 def plan_build(
@@ -230,7 +231,8 @@ def build(
     """Build schemas into ``out_dir``.
 
     Returns the files written, or with ``check=True`` the files that are missing or
-    out of date, then the stale ones (nothing is written), as ``structgen build
+    out of date, then the old helper files that a build deletes (its helper package
+    supersedes them), then the stale ones (nothing is written), as ``structgen build
     --check`` lists them. Stale modules, generated from schemas that are gone, are
     found only when every path is a folder; ``prune_stale`` deletes them. Raises
     SchemaError when any schema is invalid, and then writes nothing.
@@ -241,7 +243,7 @@ def build(
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:
-        return [*result.changed, *result.stale]
+        return [*result.changed, *result.replaced, *result.stale]
     written = apply(result)
     if prune_stale:
         prune(result)

@@ -114,11 +114,14 @@ def _build(args: argparse.Namespace) -> Exit:
         for path in result.changed:
             state = "out of date" if path.exists() else "missing"
             print(f"{_show(path)}: {state}")
+        for path in result.replaced:
+            print(f"{_show(path)}: superseded (a build deletes it)")
         for path in result.stale:
             print(f"{_show(path)}: stale (its schema is gone; `--prune` deletes it)")
-        if result.changed or result.stale:
+        differ = len(result.changed) + len(result.replaced) + len(result.stale)
+        if differ:
             print(
-                f"{len(result.changed) + len(result.stale)} file(s) differ; "
+                f"{differ} file(s) differ; "
                 f"run: structgen build {' '.join(args.paths)} -o {args.output}",
                 file=sys.stderr,
             )
@@ -129,6 +132,8 @@ def _build(args: argparse.Namespace) -> Exit:
     removed = prune(result) if args.prune else []
     for path in written:
         print(f"wrote {_show(path)}")
+    for path in result.replaced:
+        print(f"removed {_show(path)} (superseded by the helper package)")
     for path in removed:
         print(f"removed {_show(path)}")
     for path in result.stale if not args.prune else []:

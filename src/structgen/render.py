@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import subprocess
 import tempfile
 import textwrap
@@ -98,10 +99,18 @@ def render_module(module: ModuleModel) -> str:
     return template.render(module=module, banner=BANNER, version=__version__)
 
 
-def render_runtime() -> str:
-    """Source of the helper module every generated module imports."""
-    template = _environment().get_template("runtime.py.jinja")
-    return template.render(banner=BANNER, name=RUNTIME_MODULE, version=__version__)
+def runtime_files() -> dict[Path, str]:
+    """The helper package every generated module imports, by path relative to the
+    output root: the source files of ``structgen.runtime``, each with the banner line
+    prepended and nothing else changed (they import only the standard library and each
+    other, relatively)."""
+    package = importlib.resources.files("structgen") / "runtime"  # read, not imported
+    return {
+        Path(RUNTIME_MODULE, source.name): f"{BANNER}. Do not edit.\n"
+        + source.read_text(encoding="utf-8")
+        for source in sorted(package.iterdir(), key=lambda source: source.name)
+        if source.name.endswith(".py") and source.is_file()
+    }
 
 
 def render_package_init() -> str:

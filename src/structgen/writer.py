@@ -41,6 +41,9 @@ class Plan:
     changed: list[Path] = field(default_factory=list)  # missing or out of date
     unchanged: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)  # generated, but no schema any more
+    # generated helper files this build's helper package supersedes (the one-module
+    # helper ``_structgen.py`` of older builds): a build deletes them
+    replaced: list[Path] = field(default_factory=list)
     foreign: list[Path] = field(default_factory=list)  # a user's file in the way
     contents: dict[Path, str] = field(default_factory=dict)
 
@@ -66,17 +69,19 @@ def plan(out_dir: Path, files: dict[Path, str], *, find_stale: bool = True) -> P
         if current == content.encode("utf-8"):
             result.unchanged.append(target)
         elif not has_banner(current):
-            if relative.name == "__init__.py":
+            if relative.name == "__init__.py" and relative.parts[0] != RUNTIME_MODULE:
                 continue  # the user's own package file: keep it, it still imports fine
             result.foreign.append(target)
         else:
             result.changed.append(target)
+    wanted = {out_dir / r for r in files}
+    _find_replaced(result, wanted)
     if find_stale and out_dir.is_dir():
-        wanted = {out_dir / r for r in files}
         others = _other_output_roots(out_dir, wanted)
         for path in sorted(out_dir.rglob("*.py")):
             if (
                 path not in wanted
+                and path not in result.replaced
                 and not any(root in path.parents for root in others)
                 and carries_banner(path)
             ):
@@ -84,15 +89,50 @@ def plan(out_dir: Path, files: dict[Path, str], *, find_stale: bool = True) -> P
     return result
 
 
+def _find_replaced(result: Plan, wanted: set[Path]) -> None:
+    """The old helper files in the way of this build's helper package.
+
+    A module ``_structgen.py`` beside the package ``_structgen/`` would never be
+    imported (the package wins), so the two must not coexist: an old build's module
+    (with the banner) is replaced, as are generated files in the package that this
+    version no longer writes; a user's module or file of that name is in the way.
+    """
+    helper = result.out_dir / RUNTIME_MODULE
+    if not any(path.parent == helper for path in wanted):
+        return  # a plan without the helper (never made by a build)
+    module = helper.with_name(f"{RUNTIME_MODULE}.py")
+    for path in (module, helper):
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            if path == module and carries_banner(path) and not path.is_symlink():
+                result.replaced.append(path)
+            else:
+                result.foreign.append(path)
+    if helper.is_dir() and not helper.is_symlink():
+        result.replaced += [
+            path
+            for path in sorted(helper.glob("*.py"))
+            if path not in wanted and path.is_file() and carries_banner(path)
+        ]
+
+
 def _other_output_roots(out_dir: Path, wanted: set[Path]) -> list[Path]:
-    """Folders below ``out_dir`` that hold their own runtime helper: the output of
+    """Folders below ``out_dir`` that hold their own runtime helper (the package
+    ``_structgen/``, or the module ``_structgen.py`` of an older build): the output of
     another build (``-o out/other``), whose modules are not this build's to call stale
     or to prune."""
-    return [
-        helper.parent
-        for helper in sorted(out_dir.rglob(f"{RUNTIME_MODULE}.py"))
-        if helper.parent != out_dir and helper not in wanted and carries_banner(helper)
+    helpers = [
+        *(init.parent for init in out_dir.rglob(f"{RUNTIME_MODULE}/__init__.py")),
+        *out_dir.rglob(f"{RUNTIME_MODULE}.py"),
     ]
+    return sorted(
+        {
+            helper.parent
+            for helper in helpers
+            if helper.parent != out_dir
+            and (helper / "__init__.py" if helper.is_dir() else helper) not in wanted
+            and carries_banner(helper / "__init__.py" if helper.is_dir() else helper)
+        }
+    )
 
 
 # ``tempfile.mkstemp``'s names: the prefix, 8 characters of its alphabet, the suffix.
@@ -137,6 +177,11 @@ def apply(result: Plan) -> list[Path]:
     _remove_leftover_temporaries(result)
     for path in result.changed:
         write_atomic(path, result.contents[path])
+    # after the new helper is in place: the package is imported before a module of
+    # the same name, so no moment is without a helper
+    for path in result.replaced:
+        if carries_banner(path):
+            path.unlink()
     return list(result.changed)
 
 
