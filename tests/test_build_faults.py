@@ -29,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import HELPER_FILES, PYTHON, run_structgen
+from conftest import HELPER_FILES, PYTHON, record_counts, run_structgen
 
 import structgen
 from structgen.writer import carries_banner
@@ -346,7 +347,7 @@ def test_large_tree_versions_differ_in_every_module(
 
 
 def test_sigkill_during_build_leaves_each_module_old_or_new(
-    large_tree: dict[str, Path],
+    large_tree: dict[str, Path], request: pytest.FixtureRequest
 ) -> None:
     old = read_outputs(large_tree["ref_old"])
     new = read_outputs(large_tree["ref_new"])
@@ -404,6 +405,16 @@ def test_sigkill_during_build_leaves_each_module_old_or_new(
     assert final == new
     check = run_structgen("build", str(schemas), "-o", str(out), "--check")
     assert check.returncode == 0, check.stdout + check.stderr
+    record_counts(
+        request,
+        "test_build_faults",
+        {
+            "kill trials": stats.trials,
+            "kills mid-write": stats.mixed,
+            "torn modules": 0,  # any would have failed the test above
+            "importable temporary files": 0,
+        },
+    )
     print(
         f"\nkill trials: {stats.trials} (a whole build takes {total:.3f} s); "
         f"all old {stats.all_old}, mixed "
@@ -731,3 +742,51 @@ def test_prune_spares_a_file_that_only_resembles_the_banner(tmp_path: Path) -> N
     for relative, content in lookalikes.items():
         assert (out / relative).exists(), f"--prune deleted the hand-written {relative}"
         assert (out / relative).read_bytes() == content
+
+
+# -- the mode of written files ---------------------------------------------------------
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def modes(folder: Path) -> dict[str, int]:
+    return {
+        path.relative_to(folder).as_posix(): stat.S_IMODE(path.stat().st_mode)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.mark.parametrize(
+    "mask", [0o022, 0o002, 0o077, 0o027], ids=lambda mask: f"umask-{mask:03o}"
+)
+def test_written_files_have_the_mode_an_editor_gives_them(
+    tmp_path: Path, mask: int
+) -> None:
+    """Every written module has the absolute mode a new file of the user's gets under
+    the same umask (0o644 under 022, 0o600 under 077, ...): neither the 0600 of the
+    temporary file it was made from, nor a fixed mode that ignores the umask."""
+    schemas, out = tmp_path / "schemas", tmp_path / "out"
+    write_tree(schemas, SMALL)
+    with umask(mask):
+        editor = tmp_path / "edited.py"
+        editor.write_text("x = 1\n")  # what the user's own files get
+        expected = stat.S_IMODE(editor.stat().st_mode)
+        assert expected == 0o666 & ~mask
+        structgen.build([schemas], out)
+        built = modes(out)
+        assert len(built) >= 4, built
+        assert built == dict.fromkeys(built, expected)
+        # a module rewritten by a later build, too
+        first = schemas / "geo.yaml"
+        first.write_text("doc: Changed.\n" + first.read_text())
+        written = structgen.build([schemas], out)
+        assert written, "the changed schema rewrote nothing"
+        assert modes(out) == dict.fromkeys(built, expected)

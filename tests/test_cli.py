@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import HELPER_FILES, PYTHON, ROOT, run_structgen
+from conftest import HELPER_FILES, PYTHON, ROOT, run_structgen, run_structgen_subprocess
 
 import structgen
 from structgen import Diagnostic, SchemaError
@@ -153,10 +153,10 @@ def console_script() -> Path:
         ("build", "--bogus", "schemas"),
     ],
 )
-def test_python_m_structgen_is_the_console_script(
-    project: Path, args: tuple[str, ...]
-) -> None:
-    module = run_structgen(*args, cwd=project)
+def test_the_console_script_is_the_cli(project: Path, args: tuple[str, ...]) -> None:
+    """The installed ``structgen`` command, a real process, does what ``cli.main`` does
+    in process (which the other tests here call, to save an interpreter start each)."""
+    in_process = run_structgen(*args, cwd=project)
     script = subprocess.run(
         [str(console_script()), *args],
         cwd=project,
@@ -164,6 +164,28 @@ def test_python_m_structgen_is_the_console_script(
         text=True,
         timeout=120,
     )
+    assert (script.returncode, script.stdout, script.stderr) == (
+        in_process.returncode,
+        in_process.stdout,
+        in_process.stderr,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("--version",), ("check", "schemas"), ("build", "--bogus", "schemas")]
+)
+def test_python_m_structgen_is_the_console_script(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    module = run_structgen_subprocess(*args, cwd=project)
+    script = subprocess.run(
+        [str(console_script()), *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in module.stderr
     assert (script.returncode, script.stdout, script.stderr) == (
         module.returncode,
         module.stdout,

@@ -36,6 +36,9 @@ from conftest import Generate
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 HARD_TIMEOUT = 20.0  # seconds a child may take before the test calls it a hang
+# Wall time a timed-out attempt may take beyond its timeout: generous, for a busy
+# machine; an attempt that ignored its timeout would wait for HARD_TIMEOUT.
+LATE = 10.0
 TIMEOUT = 0.5
 
 SCHEMA = """\
@@ -145,13 +148,13 @@ def test_update_with_timeout_raises_after_holder_was_killed(
     outcome, message, elapsed = in_child(ctx, try_update, shared, TIMEOUT)
     assert outcome == "TimeoutError", message
     assert "Pair" in message and "0.5" in message
-    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + 2.0, elapsed
+    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + LATE, elapsed
     outcome, message, elapsed = in_child(ctx, try_update, shared, 0)
     assert outcome == "TimeoutError", message
-    assert elapsed < 1.0, elapsed
+    assert elapsed < LATE, elapsed
     # and again: a timed-out attempt leaves nothing behind that could change that
     outcome, _, elapsed = in_child(ctx, try_update, shared, TIMEOUT)
-    assert outcome == "TimeoutError" and elapsed < TIMEOUT + 2.0
+    assert outcome == "TimeoutError" and TIMEOUT * 0.9 <= elapsed < TIMEOUT + LATE
 
     # The SIGKILLed block is not rolled back: its first writes are in shared memory.
     raw = shared.get_obj()  # no lock: the lock is held by a dead process
@@ -171,7 +174,7 @@ def test_array_update_with_timeout_raises_after_holder_was_killed(
     outcome, message, elapsed = in_child(ctx, try_update, shared, TIMEOUT)
     assert outcome == "TimeoutError", message
     assert "PairArray" in message
-    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + 2.0, elapsed
+    assert TIMEOUT * 0.9 <= elapsed < TIMEOUT + LATE, elapsed
     raw = shared.get_obj()
     assert [(item.x, item.y, item.note) for item in raw] == [
         (0, 0, b""), (1, 0, b"half done"), (0, 0, b""),
@@ -228,7 +231,6 @@ def test_a_process_killed_outside_update_leaves_the_lock_free(
     holder.start()
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(HARD_TIMEOUT)
-    outcome, message, elapsed = in_child(ctx, try_update, shared, TIMEOUT)
-    assert outcome == "acquired", message
-    assert elapsed < TIMEOUT
+    outcome, message, _ = in_child(ctx, try_update, shared, TIMEOUT)
+    assert outcome == "acquired", message  # (else: TimeoutError after TIMEOUT)
     assert shared.snapshot() == module.PairData(x=200, y=-200)

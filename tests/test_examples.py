@@ -59,8 +59,13 @@ def test_counter_update_is_exact_and_plain_increments_lose_updates() -> None:
     )
     assert expected == 200_000
     assert lost == expected - total
-    assert lost > 0, "the plain += demonstration lost no update this run"
-    assert "OK: update() is exact; plain += lost updates" in out
+    # Losing updates is what plain += may do, not what it must: on a busy machine the
+    # two workers may not overlap at all (the example allows that, and says so).
+    assert 0 <= lost < expected
+    if lost:
+        assert "OK: update() is exact; plain += lost updates" in out
+    else:
+        assert "OK: update() is exact; plain += lost none this run" in out
 
 
 def test_producer_consumer_loses_and_duplicates_nothing() -> None:

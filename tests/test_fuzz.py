@@ -6,8 +6,8 @@ node swapped for a value of another kind, with deep nesting, huge numbers, odd u
 (combining marks, RTL overrides, NUL, lone surrogates, BOMs, line separators), anchors,
 aliases and alias bombs, tags, several documents, token soup and random bytes.
 
-For every input, within a time bound (2 s in-process; 10 s through the command line,
-a fresh interpreter's start included):
+For every input, within a time bound (2 s of this process's CPU time, so that a busy
+machine does not make it fail; 60 s of wall time as a backstop against a hang):
 
 * ``structgen.build`` returns or raises ``SchemaError``, nothing else; so do
   ``structgen.load`` and ``build(check=True)``;
@@ -15,13 +15,19 @@ a fresh interpreter's start included):
   column), carry a kebab-case code and a one-line message, sorted by file and line; and
   the output folder is left exactly as it was (nothing written, nothing removed);
 * an input that is still a valid schema builds, and the modules it builds import and
-  construct their records (``SharedX().snapshot() == XData()``).
+  construct their records (``SharedX().snapshot()`` equals ``XData()``, NaN defaults
+  compared as equal to themselves).
 
-A sample goes through the real command line (``python -m structgen build`` and
-``check``): exit 0 or 1 only, never a traceback, diagnostics one a line, and no file
-written on exit 1. A summary line with the number of inputs is printed at the end.
+A sample goes through the command line (``structgen build`` and ``check``, by
+``cli.main`` in this process; ``test_cli.py`` runs the real command): exit 0 or 1 only,
+never a traceback, diagnostics one a line, and no file written on exit 1.
+
+Each test asserts minimum counts of what it tried (inputs, refused, still valid; one
+test per kind of mutation), so that strategies that stopped producing useful cases
+fail; their sums are printed at the end of the run (``test_fuzz: ...``).
 ``STRUCTGEN_FUZZ_EXAMPLES`` / ``STRUCTGEN_FUZZ_CLI_EXAMPLES`` set the number of inputs
-(a longer soak); ``STRUCTGEN_NO_SHRINK=1`` skips shrinking a failure.
+(a longer soak; the hypothesis profile ``broad`` multiplies them by five);
+``STRUCTGEN_NO_SHRINK=1`` skips shrinking a failure.
 """
 
 from __future__ import annotations
@@ -42,17 +48,17 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import run_structgen
-from hypothesis import HealthCheck, Phase, given, note, settings
+from conftest import examples, part_seed, record_counts, run_structgen
+from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
-from strategies import schema_sets
+from strategies import comparable, schema_sets
 
 import structgen
 
 ROOT = Path(__file__).resolve().parents[1]
 STATS: collections.Counter[str] = collections.Counter()
-TIME_BOUND = 2.0  # seconds per input, in-process
-CLI_TIME_BOUND = 10.0  # a fresh interpreter: imports included
+TIME_BOUND = 2.0  # seconds of this process's CPU time per action
+WALL_BOUND = 60.0  # seconds of wall time per action: a hang, whatever the load
 _packages = itertools.count()
 
 # The repository's schemas: the fuzzed file may import the two that others import.
@@ -70,37 +76,29 @@ SETTINGS = settings(
         for p in Phase
         if p != Phase.shrink or not os.environ.get("STRUCTGEN_NO_SHRINK")
     ],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
+    # every example builds schemas (slow for hypothesis); some inputs are large
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
-def _examples(variable: str, default: int) -> int:
-    return int(os.environ.get(variable, default))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    start = time.monotonic()
+@pytest.fixture(autouse=True)
+def _counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What each test tried, summed over the run and printed at its end."""
+    before = STATS.copy()
+    STATS["slowest_ms"] = 0
     yield
-    line = (
-        f"test_fuzz: {STATS['inputs']} fuzzed inputs "
-        f"({STATS['refused']} refused with diagnostics, {STATS['valid']} still valid "
-        f"and built), {STATS['cli']} of them through the command line; slowest "
-        f"in-process input {STATS['slowest_ms'] / 1000:.2f} s; "
-        f"in {time.monotonic() - start:.1f} s"
+    got = STATS - before
+    record_counts(
+        request,
+        "test_fuzz",
+        {
+            "fuzzed inputs": got["inputs"],
+            "refused with diagnostics": got["refused"],
+            "still valid and built": got["valid"],
+            "through the command line": got["cli"],
+            "max ms of CPU time for one action": STATS["slowest_ms"],
+        },
     )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:  # pragma: no cover
-        print(line)
 
 
 @pytest.fixture(scope="module")
@@ -300,30 +298,33 @@ def seed_texts(draw: st.DrawFn) -> str:
     return SEEDS[draw(st.sampled_from(sorted(SEEDS)))]
 
 
+MUTATIONS = [
+    "truncate",
+    "swap",
+    "swap",
+    "insert",
+    "insert",
+    "lines",
+    "deep",
+    "numbers",
+    "unicode",
+    "aliases",
+    "soup",
+    "bytes",
+    "encoding",
+]
+
+
 @st.composite
-def fuzzed_inputs(draw: st.DrawFn) -> bytes:
-    """One fuzzed schema file, as the bytes written to disk."""
+def fuzzed_inputs(draw: st.DrawFn, kinds: list[str] = MUTATIONS) -> tuple[str, bytes]:
+    """One fuzzed schema file: (the kind of mutation, the bytes written to disk)."""
     text = draw(seed_texts())
-    kind = draw(
-        st.sampled_from(
-            [
-                "truncate",
-                "swap",
-                "swap",
-                "insert",
-                "insert",
-                "lines",
-                "deep",
-                "numbers",
-                "unicode",
-                "aliases",
-                "soup",
-                "bytes",
-                "encoding",
-            ]
-        )
-    )
+    kind = draw(st.sampled_from(kinds))
     note(f"mutation: {kind}")
+    return kind, _mutated(draw, text, kind)
+
+
+def _mutated(draw: st.DrawFn, text: str, kind: str) -> bytes:
     if kind == "truncate":
         data = text.encode("utf-8")
         return data[: draw(st.integers(0, len(data)))]
@@ -456,18 +457,29 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 def bounded(action: Any, what: str) -> Any:
-    """Run ``action()``; fail if it takes longer than TIME_BOUND."""
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, TIME_BOUND)
-    start = time.monotonic()
+    """Run ``action()``; fail if it takes more than TIME_BOUND seconds of this
+    process's CPU time (what a slow parse or an expanding alias bomb burns, and what
+    other processes on a busy machine do not), or WALL_BOUND seconds of wall time."""
+    previous = {
+        number: signal.signal(number, _alarm)
+        for number in (signal.SIGPROF, signal.SIGALRM)
+    }
+    signal.setitimer(signal.ITIMER_PROF, TIME_BOUND)
+    signal.setitimer(signal.ITIMER_REAL, WALL_BOUND)
+    start = time.process_time()
     try:
         return action()
     except _Timeout:
-        pytest.fail(f"{what} took longer than {TIME_BOUND} s")
+        pytest.fail(
+            f"{what} took longer than {TIME_BOUND} s of CPU time "
+            f"or {WALL_BOUND} s of wall time"
+        )
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        elapsed = int((time.monotonic() - start) * 1000)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        elapsed = int((time.process_time() - start) * 1000)
         STATS["slowest_ms"] = max(STATS["slowest_ms"], elapsed)
 
 
@@ -518,14 +530,26 @@ def check_valid_build(out: Path, package: str, written: list[Path]) -> None:
                     structure, ctypes.Structure
                 ):
                     shared = getattr(module, f"Shared{name}")(lock=False)
-                    assert shared.snapshot() == getattr(module, f"{name}Data")()
+                    fresh = getattr(module, f"{name}Data")()
+                    # a `.nan` default is unequal to itself: compare NaN-aware
+                    assert comparable(shared.snapshot()) == comparable(fresh), name
                     repr(shared)
     finally:
         for name in [m for m in sys.modules if m.startswith(package)]:
             del sys.modules[name]
 
 
-def run_input(data: bytes, root: Path, *, prefill: bool) -> None:
+def prefilled(root: Path) -> Path:
+    """An earlier, good build (of the repository's ``units.yaml``), made once and
+    copied into each output folder that a fuzzed build must leave alone."""
+    template = root / "_prefill"
+    if not template.exists():
+        structgen.build([ROOT / "schemas" / "units.yaml"], template)
+    return template
+
+
+def run_input(data: bytes, root: Path, *, prefill: bool) -> str:
+    """Build one fuzzed input and check the outcome: "refused" or "valid"."""
     package = f"sg_fuzz_{os.getpid()}_{next(_packages)}"
     schemas = root / f"{package}_schemas"
     out = root / package
@@ -533,8 +557,8 @@ def run_input(data: bytes, root: Path, *, prefill: bool) -> None:
     for name, content in files.items():
         (schemas / name).parent.mkdir(parents=True, exist_ok=True)
         (schemas / name).write_bytes(content)
-    if prefill:  # an earlier, good build in the output folder
-        structgen.build([ROOT / "schemas" / "units.yaml"], out)
+    if prefill:
+        shutil.copytree(prefilled(root), out)
     before = snapshot_tree(out)
     STATS["inputs"] += 1
     try:
@@ -553,10 +577,11 @@ def run_input(data: bytes, root: Path, *, prefill: bool) -> None:
                 except structgen.SchemaError as again:
                     check_diagnostics(again, files)
             assert snapshot_tree(out) == before, "--check changed the output"
-            return
+            return "refused"
         STATS["valid"] += 1
         check_valid_build(out, package, written)
         bounded(lambda: structgen.load(schemas / FUZZED), "load")
+        return "valid"
     finally:
         shutil.rmtree(schemas, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
@@ -565,12 +590,66 @@ def run_input(data: bytes, root: Path, *, prefill: bool) -> None:
 # -- the tests -------------------------------------------------------------------------
 
 
-@settings(SETTINGS, max_examples=_examples("STRUCTGEN_FUZZ_EXAMPLES", 1000))
-@given(data=fuzzed_inputs(), prefill=st.booleans())
-def test_fuzzed_schemas_in_process(workspace: Path, data: bytes, prefill: bool) -> None:
-    """Loader, validator and writer: SchemaError or a build, nothing else."""
-    note(f"input: {data!r}")
-    run_input(data, workspace, prefill=prefill)
+# What hypothesis seed 184470152366279267917367917152734600828 found (issue 14): a
+# `.nan` default in a float32[4], which `snapshot() == XData()` called unequal.
+NAN_DEFAULT = b"""\
+records:
+  R:
+    fields:
+      f:
+        type: int32[2]
+        default: [2147483647, -42171]
+      samples:
+        type: float[4]
+        default: [33833, 1080481, .inf, .nan]
+"""
+
+
+# Shares of each kind's inputs that must be refused / still valid. Seen over 1,000
+# inputs (ci profile): refused 70-100 % of every kind; still valid about 30 % of
+# `insert` and `numbers`, 20 % of `aliases`, 5-15 % of `lines`, `swap`, `truncate`
+# and `unicode`, none of the rest (random bytes, deep nesting, other encodings and
+# token soup are never a schema).
+MIN_REFUSED = dict.fromkeys(MUTATIONS, 0.5)
+MIN_VALID = dict.fromkeys(MUTATIONS, 0.0) | {
+    "aliases": 0.05,
+    "insert": 0.1,
+    "lines": 0.01,
+    "numbers": 0.1,
+    "swap": 0.01,
+    "truncate": 0.03,
+    "unicode": 0.03,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(set(MUTATIONS)))
+def test_fuzzed_schemas_in_process(workspace: Path, kind: str) -> None:
+    """Loader, validator and writer: SchemaError or a build, nothing else.
+
+    One test per kind of mutation, each with its share of the examples: drawn from one
+    strategy, hypothesis favours the first kinds of the list, and some were left
+    untried; apart, they also run in parallel."""
+    total = examples("STRUCTGEN_FUZZ_EXAMPLES", 1000)
+    wanted = max(1, total * MUTATIONS.count(kind) // len(MUTATIONS))
+    counts: collections.Counter[str] = collections.Counter()
+
+    @part_seed("fuzz", kind)
+    @settings(SETTINGS, max_examples=wanted)
+    @given(case=fuzzed_inputs([kind]), prefill=st.booleans())
+    def fuzz(case: tuple[str, bytes], prefill: bool) -> None:
+        _, data = case
+        note(f"input: {data!r}")
+        counts.update(["inputs", run_input(data, workspace, prefill=prefill)])
+
+    if kind == "numbers":
+        fuzz = example(case=("numbers", NAN_DEFAULT), prefill=True)(fuzz)
+    fuzz()
+    inputs = counts["inputs"]
+    # the strategies still make what the test is for: (nearly) every example an input,
+    # some refused, and (for most kinds) some still valid
+    assert inputs >= 0.9 * wanted, f"{inputs} {kind} inputs tried of {wanted} wanted"
+    assert counts["refused"] >= MIN_REFUSED[kind] * inputs, (kind, counts)
+    assert counts["valid"] >= MIN_VALID[kind] * inputs, (kind, counts)
 
 
 @pytest.mark.parametrize(
@@ -664,13 +743,10 @@ _DIAGNOSTIC_LINE = re.compile(r"^.+:\d+:\d+: error: .+ \[[a-z0-9]+(?:-[a-z0-9]+)
 _COUNT_LINE = re.compile(r"^\d+ errors?$")
 
 
-@settings(SETTINGS, max_examples=_examples("STRUCTGEN_FUZZ_CLI_EXAMPLES", 24))
-@given(data=fuzzed_inputs())
-def test_fuzzed_schemas_through_the_command_line(workspace: Path, data: bytes) -> None:
-    """The real CLI: exit 0 or 1, no traceback, no file written on exit 1."""
-    note(f"input: {data!r}")
+def run_cli_input(data: bytes, root: Path) -> str:
+    """``structgen check`` and ``build`` of one fuzzed input: "refused" or "valid"."""
     package = f"sg_fuzz_cli_{os.getpid()}_{next(_packages)}"
-    schemas, out = workspace / f"{package}_schemas", workspace / package
+    schemas, out = root / f"{package}_schemas", root / package
     schemas.mkdir()
     for name, text in COMPANIONS.items():
         (schemas / name).write_text(text, encoding="utf-8")
@@ -682,9 +758,7 @@ def test_fuzzed_schemas_through_the_command_line(workspace: Path, data: bytes) -
             ["check", str(schemas)],
             ["build", str(schemas), "-o", str(out)],
         ):
-            start = time.monotonic()
-            result = run_structgen(*command, timeout=CLI_TIME_BOUND)
-            assert time.monotonic() - start < CLI_TIME_BOUND
+            result = bounded(lambda c=command: run_structgen(*c), " ".join(command))
             assert result.returncode in (0, 1), (command, result)
             assert "Traceback" not in result.stderr, result.stderr
             if result.returncode == 1:
@@ -695,10 +769,28 @@ def test_fuzzed_schemas_through_the_command_line(workspace: Path, data: bytes) -
                 assert snapshot_tree(out) == {}, "files written on exit 1"
             elif command[0] == "build":
                 assert (out / "__init__.py").exists(), result
-        if result.returncode == 0:
-            STATS["valid"] += 1
-        else:
-            STATS["refused"] += 1
+        outcome = "valid" if result.returncode == 0 else "refused"
+        STATS[outcome] += 1
+        return outcome
     finally:
         shutil.rmtree(schemas, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
+
+
+def test_fuzzed_schemas_through_the_command_line(workspace: Path) -> None:
+    """The CLI: exit 0 or 1, no traceback, no file written on exit 1."""
+    wanted = examples("STRUCTGEN_FUZZ_CLI_EXAMPLES", 100)
+    counts: collections.Counter[str] = collections.Counter()
+
+    @settings(SETTINGS, max_examples=wanted)
+    @given(case=fuzzed_inputs())
+    def fuzz(case: tuple[str, bytes]) -> None:
+        kind, data = case
+        note(f"input: {data!r}")
+        counts.update(["inputs", run_cli_input(data, workspace), f"kind:{kind}"])
+
+    fuzz()
+    inputs = counts["inputs"]
+    assert inputs >= 0.9 * wanted, f"{inputs} inputs tried of {wanted} wanted"
+    assert counts["refused"] >= inputs // 2, counts
+    assert counts["valid"] >= 1, counts

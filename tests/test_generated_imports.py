@@ -89,18 +89,11 @@ def test_generated_code_imports_only_the_standard_library(built: Path) -> None:
                 )
 
 
-def test_mypy_strict_passes_over_generated_output(built: Path) -> None:
+def test_mypy_strict_passes_over_generated_output(
+    built: Path, mypy_cache: Path
+) -> None:
     result = subprocess.run(
-        [
-            PYTHON,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(built / ".mypy_cache"),
-            "shm",
-        ],
+        [PYTHON, "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache), "shm"],
         cwd=built,
         capture_output=True,
         text=True,

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, Generate
+from conftest import ROOT, Generate, record_counts
 
 import structgen
 from structgen.api import compile_inputs, discover
@@ -507,16 +507,26 @@ HAND_WRITTEN = {
 }
 
 
-def test_hand_written_schemas_match_gcc(generate: Generate, tmp_path: Path) -> None:
-    assert check_against_gcc(generate, HAND_WRITTEN, tmp_path) == 34
+def compared(request: pytest.FixtureRequest, count: int) -> int:
+    record_counts(request, "test_layout_gcc", {"records compared with gcc": count})
+    return count
 
 
-def test_repository_schemas_match_gcc(generate: Generate, tmp_path: Path) -> None:
+def test_hand_written_schemas_match_gcc(
+    generate: Generate, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    count = check_against_gcc(generate, HAND_WRITTEN, tmp_path)
+    assert compared(request, count) == 34
+
+
+def test_repository_schemas_match_gcc(
+    generate: Generate, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     files = {
         path.relative_to(ROOT / "schemas").as_posix(): path.read_text(encoding="utf-8")
         for path in sorted((ROOT / "schemas").rglob("*.yaml"))
     }
-    assert check_against_gcc(generate, files, tmp_path) >= 5
+    assert compared(request, check_against_gcc(generate, files, tmp_path)) >= 5
 
 
 # -- a seeded random tree --------------------------------------------------------------
@@ -595,7 +605,9 @@ def random_tree(seed: int, count: int = 50) -> dict[str, str]:
     return files
 
 
-def test_random_schemas_match_gcc(generate: Generate, tmp_path: Path) -> None:
+def test_random_schemas_match_gcc(
+    generate: Generate, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     files = random_tree(seed=20240611)
     assert len(files) == 50
-    assert check_against_gcc(generate, files, tmp_path) > 100
+    assert compared(request, check_against_gcc(generate, files, tmp_path)) > 100

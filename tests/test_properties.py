@@ -29,7 +29,9 @@ same for module paths, field names and record names whose generated names meet;
 examples (a longer soak); ``STRUCTGEN_NO_SHRINK=1`` skips shrinking a failure, which
 takes minutes because every example builds a package.
 
-A summary line with the figures of the run is printed at the end of this module.
+Each test asserts minimum counts of what it tried (schema sets, modules, records,
+round trips, refusals, names); their sums are printed at the end of the run
+(``test_properties: ...``, also under pytest-xdist).
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import tokenize
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import examples, part_seed, record_counts
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from ruff_support import ruff_clean
@@ -67,6 +69,7 @@ from strategies import (
     Bad,
     EnumDef,
     FieldDef,
+    OtherEnumMember,
     RecordDef,
     Scalar,
     SchemaSet,
@@ -97,41 +100,32 @@ SETTINGS = settings(
         for p in Phase
         if p != Phase.shrink or not os.environ.get("STRUCTGEN_NO_SHRINK")
     ],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
+    # every example builds and imports a package (slow for hypothesis); schema sets
+    # are large draws
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
-def _examples(variable: str, default: int) -> int:
-    """Examples per run; a longer soak sets the environment variable."""
-    return int(os.environ.get(variable, default))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    start = time.monotonic()
+@pytest.fixture(autouse=True)
+def _counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What each test tried, summed over the run and printed at its end."""
+    before = STATS.copy()
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    line = (
-        f"test_properties: {STATS['sets']} generated schema sets "
-        f"({STATS['modules']} modules, {STATS['records']} records), "
-        f"{STATS['round_trips']} values round-tripped, "
-        f"{STATS['refusals']} refused writes checked, "
-        f"{STATS['mypy_sets']} sets type-checked with mypy --strict, "
-        f"{STATS['ruff_sets']} more sets with long names checked by ruff, "
-        f"{STATS['names']} names x roles tried, "
-        f"in {time.monotonic() - start:.1f} s"
+    got = STATS - before
+    record_counts(
+        request,
+        "test_properties",
+        {
+            "generated schema sets": got["sets"],
+            "modules": got["modules"],
+            "records": got["records"],
+            "values round-tripped": got["round_trips"],
+            "refused writes checked": got["refusals"],
+            "sets type-checked with mypy --strict": got["mypy_sets"],
+            "more sets with long names checked by ruff": got["ruff_sets"],
+            "names x roles tried": got["names"],
+        },
     )
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(line)
-    else:  # pragma: no cover
-        print(line)
 
 
 @pytest.fixture(scope="module")
@@ -500,8 +494,14 @@ class RawList:
 
 
 @st.composite
-def bad_cases(draw: st.DrawFn, rec: RecordDef) -> BadCase:
-    top = draw(st.sampled_from(rec.fields))
+def bad_cases(draw: st.DrawFn, rec: RecordDef, enums: list[EnumDef]) -> BadCase:
+    """A refused write somewhere in ``rec``; ``enums``: every enum of the schema set
+    (an enum field must refuse the members of the others)."""
+    with_enums = [f for f in rec.fields if isinstance(f.elem, EnumDef)]
+    if with_enums and draw(st.booleans()):  # rare otherwise; other enums: a blind spot
+        top = draw(st.sampled_from(with_enums))
+    else:
+        top = draw(st.sampled_from(rec.fields))
     f, dims, steps = top, top.dims, []
     labels = [f"{rec.name}.{top.name}"]
     while True:
@@ -519,7 +519,11 @@ def bad_cases(draw: st.DrawFn, rec: RecordDef) -> BadCase:
             labels.append(f"{owner.name}.{f.name}")
             dims = f.dims
             continue
-        bad = draw(bad_elem_values(f.elem))
+        other_enum = None
+        if isinstance(f.elem, EnumDef):
+            others = [e for e in enums if e is not f.elem]
+            other_enum = draw(st.sampled_from(others)) if others else None
+        bad = draw(bad_elem_values(f.elem, other_enum))
         break
     return BadCase(top, steps, labels, bad)
 
@@ -554,13 +558,22 @@ def live_assign(b: Built, view: Any, case: BadCase, bad: Any) -> None:
 
 
 def check_refusals(
-    b: Built, rec: RecordDef, data: st.DataObject, rnd: random.Random
+    b: Built,
+    rec: RecordDef,
+    data: st.DataObject,
+    rnd: random.Random,
+    enums: list[EnumDef],
 ) -> None:
     _, data_class, shared_class, array_class = classes(b, rec)
-    case = data.draw(bad_cases(rec), label=f"{rec.name} refused write")
+    case = data.draw(bad_cases(rec, enums), label=f"{rec.name} refused write")
     value = data.draw(elem_values(rec), label=f"{rec.name} value")
     other = data.draw(elem_values(rec), label=f"{rec.name} other value")
     raw_bad = case.bad.value
+    STATS[f"refusal:{case.bad.why}"] += 1
+    if isinstance(raw_bad, OtherEnumMember):  # the generated class's member
+        raw_bad = getattr(b.modules[raw_bad.enum.module], raw_bad.enum.name)[
+            raw_bad.member
+        ]
     if isinstance(raw_bad, RawList):  # a wrong-length list of valid items
         raw_bad = [
             to_runtime(b, case_leaf(case), v, case_dims(case)[1:])
@@ -680,24 +693,51 @@ def case_dims(case: BadCase) -> tuple[int, ...]:
 # -- the properties -------------------------------------------------------------------
 
 
-@settings(SETTINGS, max_examples=_examples("STRUCTGEN_PROPERTY_EXAMPLES", 150))
-@given(schema=schema_sets(), data=st.data())
-def test_generated_schema_sets(
-    workspace: Path, schema: SchemaSet, data: st.DataObject
-) -> None:
-    """Build, import, layout, defaults, round trips and refusals for one schema set."""
-    files = schema.files()
-    note(schema.describe())
-    STATS["sets"] += 1
-    STATS["modules"] += len(files)
-    rnd = data.draw(st.randoms(use_true_random=False), label="choices")
-    with built(files, workspace) as b:
-        check_layout(schema, b)
-        for rec in schema.records:
-            STATS["records"] += 1
-            check_defaults(b, rec)
-            check_round_trip(b, rec, data, rnd)
-            check_refusals(b, rec, data, rnd)
+PARTS = 3  # run in parallel where pytest-xdist is installed
+
+
+@pytest.mark.parametrize("part", range(PARTS))
+def test_generated_schema_sets(workspace: Path, part: int) -> None:
+    """Build, import, layout, defaults, round trips and refusals for each generated
+    schema set (150 a run, in PARTS parts); then the counts of what was tried, so that
+    strategies that stopped producing useful cases fail."""
+    wanted = max(1, examples("STRUCTGEN_PROPERTY_EXAMPLES", 150) // PARTS)
+    before = STATS.copy()
+
+    @part_seed("schema sets", part)
+    @settings(SETTINGS, max_examples=wanted)
+    @given(schema=schema_sets(), data=st.data())
+    def one_set(schema: SchemaSet, data: st.DataObject) -> None:
+        files = schema.files()
+        note(schema.describe())
+        STATS["sets"] += 1
+        STATS["modules"] += len(files)
+        STATS["enums"] += sum(len(m.enums) for m in schema.modules)
+        enums = [e for m in schema.modules for e in m.enums]
+        rnd = data.draw(st.randoms(use_true_random=False), label="choices")
+        with built(files, workspace) as b:
+            check_layout(schema, b)
+            for rec in schema.records:
+                STATS["records"] += 1
+                check_defaults(b, rec)
+                check_round_trip(b, rec, data, rnd)
+                check_refusals(b, rec, data, rnd, enums)
+
+    one_set()
+    got = STATS - before
+    sets, records = got["sets"], got["records"]
+    # 50 sets: about 110 modules, 150 records and 1,100 refused writes checked
+    assert sets >= 0.9 * wanted, f"{sets} schema sets of {wanted} wanted"
+    assert got["modules"] >= 1.5 * sets, got  # mostly 2-3 files a set
+    assert records >= 1.5 * sets, got
+    assert got["enums"] >= sets // 2, got
+    # one per record (an example that hypothesis cuts short leaves some out)
+    assert got["round_trips"] >= 0.9 * records, got
+    assert got["refusals"] >= 6 * records, got  # every write path of each case
+    # many kinds of refused value (about 17 of the 22 in 50 sets); rarer ones, such as
+    # a member of another enum, have hand-made cases in test_shared_checks.py
+    kinds = {key for key in got if key.startswith("refusal:")}
+    assert len(kinds) >= 12, f"only {len(kinds)} kinds of refused value: {kinds}"
 
 
 # -- mypy --strict on a sample --------------------------------------------------------
@@ -784,14 +824,15 @@ def usage_source(schema: SchemaSet, package: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
+def test_mypy_strict_on_a_sample(tmp_path: Path, mypy_cache: Path) -> None:
     """Generated packages, and code using them, pass ``mypy --strict``; misuse fails."""
     sys.path.insert(0, str(tmp_path))
     sample: list[tuple[str, SchemaSet]] = []
+    wanted = examples("STRUCTGEN_MYPY_EXAMPLES", 20)
 
     @settings(
         SETTINGS,
-        max_examples=_examples("STRUCTGEN_MYPY_EXAMPLES", 20),
+        max_examples=wanted,
         phases=[
             Phase.generate
         ],  # a sample; a build failure is shrunk by the test above
@@ -818,7 +859,7 @@ def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
             "--strict",
             "--no-error-summary",
             "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
+            str(mypy_cache),
             *targets,
         ],
         cwd=tmp_path,
@@ -839,6 +880,7 @@ def test_mypy_strict_on_a_sample(tmp_path: Path) -> None:
             f"mypy --strict failed:\n{result.stdout}{result.stderr}\n"
             + "\n".join(shown)
         )
+    assert len(sample) >= 0.9 * wanted, f"{len(sample)} sets type-checked of {wanted}"
     STATS["mypy_sets"] += len(sample)
     # and ruff accepts them as they are (one ruff run over the whole sample)
     ruff_clean(
@@ -1137,8 +1179,10 @@ def exercise_importer(module: ModuleType, imported: ModuleType) -> None:
         h.za_ = 1  # type: ignore[assignment]
 
 
-def test_names_the_generated_code_uses(tmp_path: Path) -> None:
-    """Every builtin, every name in generated code, every type word, in every role."""
+@pytest.mark.parametrize("roles", ["field", "enum", "record", "module"])
+def test_names_the_generated_code_uses(tmp_path: Path, roles: str) -> None:
+    """Every builtin, every name in generated code, every type word, in every role
+    (one role a test, so that they can run in parallel)."""
     names, stems = name_catalogue(tmp_path / "reference")
     files: dict[str, str] = {}
     owner: dict[str, tuple[str, str]] = {}  # file -> (name, role)
@@ -1148,9 +1192,10 @@ def test_names_the_generated_code_uses(tmp_path: Path) -> None:
             ("enum", enum_schema),
             ("record", record_schema),
         ]:
-            files[f"{role}{index}_.yaml"] = schema(name)
-            owner[f"{role}{index}_.yaml"] = (name, role)
-    for index, stem in enumerate(stems):
+            if role == roles:
+                files[f"{role}{index}_.yaml"] = schema(name)
+                owner[f"{role}{index}_.yaml"] = (name, role)
+    for index, stem in enumerate(stems if roles == "module" else []):
         files[f"{stem}.yaml"] = STEM_SCHEMA
         owner[f"{stem}.yaml"] = (stem, "module")
         files[f"importer{index}_.yaml"] = importer_schema(stem)
@@ -1190,6 +1235,14 @@ def test_names_the_generated_code_uses(tmp_path: Path) -> None:
         f"{len(problems)} of {len(files)} names x roles neither refused nor working:\n"
         + "\n".join(problems)
     )
+    # the catalogue still holds what it is for: every builtin and type word, in this
+    # role; most of them work, some are refused
+    assert len(names) >= 250 and len(stems) >= 20, (len(names), len(stems))
+    assert len(files) == (2 * len(stems) if roles == "module" else len(names))
+    assert len(built_files) >= len(files) // 2, (len(built_files), len(files))
+    # SPEC §2 refuses some names in each role but a module's (about 30 fields, 90 enums
+    # and 90 records of 495 names are refused)
+    assert refused or roles == "module", f"no {roles} name was refused"
 
 
 @pytest.mark.parametrize(

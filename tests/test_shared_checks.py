@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import enum
 import math
 import re
 import struct
@@ -31,6 +32,13 @@ FLOAT32_INF_EDGE = 2.0**128 - 2.0**103
 @pytest.fixture(scope="module")
 def m(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     return shapes_module(tmp_path_factory)
+
+
+def twin(enum_class: type[enum.IntEnum]) -> type[enum.IntEnum]:
+    """Another IntEnum with the same name, members and values as ``enum_class``."""
+    members = [(member.name, member.value) for member in enum_class]
+    made: type[enum.IntEnum] = enum.IntEnum(enum_class.__name__, members)  # type: ignore[misc]
+    return made
 
 
 def f32(value: float) -> float:
@@ -236,6 +244,12 @@ def refused_cases() -> list[Any]:
     add("Scalars", "color", 1.0, TypeError, id="float")
     add("Scalars", "level", 1, ValueError, id="not-a-member")
     add("Scalars", "code", 0, ValueError, id="zero-not-a-member")
+    # a member of another enum, even one whose value is a member's (SPEC §3)
+    add("Scalars", "level", lambda m: m.Color.RED, TypeError, id="other-enum-fits")
+    add("Scalars", "color", lambda m: m.Level.ZERO, TypeError, id="other-enum-fits")
+    add("Scalars", "code", lambda m: m.Color.BLUE, TypeError, id="other-enum")
+    add("Scalars", "color", lambda m: twin(m.Color).GREEN, TypeError, id="twin-enum")
+    add("Sprite", "level", lambda m: twin(m.Level).LOW, TypeError, id="twin-enum")
 
     add("Sprite", "name", "ééééé", ValueError, id="utf8-too-long")
     add("Sprite", "name", "abcdefghi", ValueError, id="too-long")

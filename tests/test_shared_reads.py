@@ -271,19 +271,34 @@ def test_scalar_reads_have_python_types(m: ModuleType) -> None:
 
 
 def test_snapshot_matches_the_properties(m: ModuleType) -> None:
-    shared = m.SharedSprite(
-        origin=m.PointData(1.0, 2.0),
-        name="nm",
-        labels=("a", "b", "c"),
-        tag=b"t",
-        color=m.Color.BLUE,
-        level=m.Level.LOW,
-        visible=True,
-        count=-4,
-    )
+    """Both read paths give back what the constructor was given, every field (the
+    ones not given: their defaults), with the reading's own types."""
+    given = {
+        "origin": m.PointData(1.0, 2.0),
+        "corners": tuple(m.PointData(float(i), -float(i)) for i in range(4)),
+        "samples": tuple((float(i), 0.5) for i in range(8)),
+        "name": "nm",
+        "labels": ("a", "b", "c"),
+        "tag": b"t",
+        "color": m.Color.BLUE,
+        "level": m.Level.LOW,
+        "code": m.Code.BETA,
+        "visible": True,
+        "weight": 0.25,
+        "count": -4,
+        "anchor": m.PointData(x=7.5),
+    }
+    expected = {**expected_sprite_defaults(m), **given, "tag": b"t\0\0\0"}
+    shared = m.SharedSprite(**given)
     data = shared.snapshot()
-    for field in dataclasses.fields(data):
-        assert getattr(data, field.name) == getattr(shared, field.name), field.name
+    assert [f.name for f in dataclasses.fields(data)] == list(expected)
+    for name, value in expected.items():
+        for how, got in [
+            ("snapshot", getattr(data, name)),
+            ("property", getattr(shared, name)),
+        ]:
+            assert got == value, (how, name)
+            assert type(got) is type(value), (how, name)
 
 
 # -- defaults --------------------------------------------------------------------------

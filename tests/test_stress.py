@@ -36,7 +36,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import Generate
+from conftest import Generate, record_counts
 
 WRITERS = 8
 UPDATES = int(os.environ.get("STRUCTGEN_STRESS_UPDATES", "10000"))
@@ -236,7 +236,7 @@ def run_stress(
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_eight_writers_exact_totals_and_no_torn_record(
-    generate: Generate, method: str
+    generate: Generate, method: str, request: pytest.FixtureRequest
 ) -> None:
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"start method {method} is not available on this platform")
@@ -261,6 +261,16 @@ def test_eight_writers_exact_totals_and_no_torn_record(
     rolled = WRITERS * UPDATES - committed
     assert rolled > 0
 
+    record_counts(
+        request,
+        "test_stress",
+        {
+            f"{method} updates": WRITERS * UPDATES,
+            f"max {method} ms": round(elapsed * 1000),
+            f"{method} snapshots checked": report["snapshots"],
+            f"{method} violations": report["violations"],
+        },
+    )
     print(
         f"\n{method}: {WRITERS} processes x {UPDATES} updates in {elapsed:.2f} s "
         f"({WRITERS * UPDATES / elapsed:,.0f} updates/s; {rolled} rolled back); "

@@ -26,7 +26,7 @@ PACKAGE = "typed_records"
 MARK = re.compile(r"#\s*E\s*$")
 
 
-def run_mypy(root: Path) -> subprocess.CompletedProcess[str]:
+def run_mypy(root: Path, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Build the snippets' schemas under ``root`` and run mypy --strict on both."""
     import structgen
 
@@ -44,7 +44,7 @@ def run_mypy(root: Path) -> subprocess.CompletedProcess[str]:
             "--config-file",
             str(config),
             "--cache-dir",
-            str(root / ".mypy_cache"),
+            str(cache or root / ".mypy_cache"),
             "--no-error-summary",
             "--hide-error-context",
             "--no-pretty",
@@ -76,9 +76,9 @@ def line_number(error: str) -> int:
 
 @pytest.fixture(scope="module")
 def mypy_result(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, mypy_cache: Path
 ) -> subprocess.CompletedProcess[str]:
-    result = run_mypy(tmp_path_factory.mktemp("typing"))
+    result = run_mypy(tmp_path_factory.mktemp("typing"), mypy_cache)
     assert result.returncode in (0, 1), f"mypy crashed:\n{result.stdout}{result.stderr}"
     return result
 

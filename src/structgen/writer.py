@@ -158,6 +158,20 @@ _TEMPORARY_SUFFIX = ".tmp"
 _TEMPORARY_RANDOM = re.compile(r"[a-z0-9_]{8}")
 
 
+def _new_file_mode() -> int:
+    """The mode any new file gets here, as from an editor: 0o666 less the umask."""
+    try:  # Linux: read it without changing it (os.umask would, for every thread)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, content: str) -> None:
     """Write via a temporary file Python cannot import, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +183,7 @@ def write_atomic(path: Path, content: str) -> None:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, _new_file_mode())  # mkstemp made it 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
