@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
@@ -84,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     layout.add_argument("file", metavar="FILE", help="a schema file")
     layout.add_argument("record", nargs="?", metavar="RECORD", help="only this record")
+
+    commands.add_parser(
+        "schema-json",
+        help="print the JSON Schema of schema files (for editors: "
+        "# yaml-language-server: $schema=...)",
+    )
     return parser
 
 
@@ -169,6 +176,18 @@ def _layout(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def schema_json_text() -> str:
+    """What ``structgen schema-json`` prints (and ``structgen.schema.json`` holds)."""
+    from .schema import json_schema
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _schema_json(_args: argparse.Namespace) -> Exit:
+    sys.stdout.write(schema_json_text())
+    return Exit.OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -176,7 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return Exit.USAGE
     try:
-        handler = {"build": _build, "check": _check, "layout": _layout}[args.command]
+        handler = {
+            "build": _build,
+            "check": _check,
+            "layout": _layout,
+            "schema-json": _schema_json,
+        }[args.command]
         return handler(args)
     except UsageError as exc:
         print(f"structgen: error: {exc}", file=sys.stderr)
