@@ -1432,7 +1432,7 @@ def test_done_when_every_mistake_at_its_line_then_fixed_and_typed(
 
 # -- the list of codes -------------------------------------------------------------
 
-_NOT_CODES = {"utf-8"}
+_NOT_CODES = {"utf-8", "schema-json"}  # an encoding, a subcommand
 
 
 def _codes_in_sources() -> set[str]:
