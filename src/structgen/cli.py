@@ -17,6 +17,7 @@ from .api import (
     foreign_files_error,
     plan_build,
 )
+from .config import ConfigError, find_config
 from .errors import Diagnostic, SchemaError
 from .layout import format_layout
 from .writer import apply, prune
@@ -52,14 +53,19 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="generate Python modules from schema files or folders"
     )
     build.add_argument(
-        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="schema files or folders (default: 'schemas' of [tool.structgen] in "
+        "pyproject.toml)",
     )
     build.add_argument(
         "-o",
         "--output",
-        default="generated",
+        default=None,
         metavar="DIR",
-        help="output package folder (default: generated)",
+        help="output package folder (default: 'output' of [tool.structgen], else "
+        "generated)",
     )
     build.add_argument(
         "--check",
@@ -77,7 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="validate schemas without writing anything"
     )
     check.add_argument(
-        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="schema files or folders (default: 'schemas' of [tool.structgen])",
     )
 
     layout = commands.add_parser(
@@ -108,7 +117,31 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def _configure(args: argparse.Namespace) -> None:
+    """Fill what the command line left out from ``[tool.structgen]``."""
+    wants_paths = not args.paths
+    wants_output = getattr(args, "output", "") is None
+    wants_c_out = getattr(args, "c_out", "") is None
+    config = None
+    if wants_paths or wants_output or wants_c_out:
+        config = find_config()
+    if wants_paths:
+        if config is None or config.schemas is None:
+            raise UsageError(
+                "no PATH given, and no 'schemas' in a [tool.structgen] table of a "
+                "pyproject.toml in this folder or above"
+            )
+        args.paths = [_show(path) for path in config.schemas]
+    if wants_output:
+        output = config.output if config is not None else None
+        args.output = _show(output) if output is not None else "generated"
+    if wants_c_out:
+        c_out = config.c_out if config is not None else None
+        args.c_out = _show(c_out) if c_out is not None else None
+
+
 def _build(args: argparse.Namespace) -> Exit:
+    _configure(args)
     if args.prune and not all(Path(p).is_dir() for p in args.paths):
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
@@ -154,6 +187,7 @@ def _build(args: argparse.Namespace) -> Exit:
 
 
 def _check(args: argparse.Namespace) -> Exit:
+    _configure(args)
     _root, inputs = discover(args.paths)
     models = compile_inputs(inputs)  # validation only: no rendering, no ruff run
     records = sum(len(m.records) for m in models)
@@ -202,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schema-json": _schema_json,
         }[args.command]
         return handler(args)
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
         print(f"structgen: error: {exc}", file=sys.stderr)
         return Exit.USAGE
     except SchemaError as exc:
