@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .c_header import render_headers
 from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
@@ -14,7 +15,7 @@ from .naming import identifier_problem
 from .render import format_sources, render_module, render_package_init, runtime_files
 from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
-from .writer import Plan, apply, plan, prune
+from .writer import Plan, apply, merge_plans, plan, prune
 
 SCHEMA_SUFFIXES = (".yaml", ".yml")
 
@@ -186,7 +187,9 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
 
 
 def plan_build(
-    paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    c_out: str | os.PathLike[str] | None = None,
 ) -> Plan:
     if not os.fspath(out_dir):  # Path("") would be the working directory
         raise UsageError("the output folder must not be empty (for this folder: -o .)")
@@ -201,7 +204,16 @@ def plan_build(
     models = compile_inputs(inputs)
     # a build of some files says nothing of the other modules: only whole folders do
     whole_folders = all(Path(p).is_dir() for p in paths)
-    return plan(out, render_files(models), find_stale=whole_folders)
+    if c_out is not None:
+        if not os.fspath(c_out):
+            raise UsageError(
+                "the C header folder must not be empty (for this folder: .)"
+            )
+        headers = render_headers(models)  # refuses names C cannot declare
+    result = plan(out, render_files(models), find_stale=whole_folders)
+    if c_out is not None:
+        merge_plans(result, plan(Path(c_out), headers, find_stale=False))
+    return result
 
 
 def foreign_files_error(paths: list[Path], show: Callable[[Path], str]) -> SchemaError:
@@ -227,6 +239,7 @@ def build(
     check: bool = False,
     *,
     prune_stale: bool = False,
+    c_out: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Build schemas into ``out_dir``.
 
@@ -235,11 +248,12 @@ def build(
     supersedes them), then the stale ones (nothing is written), as ``structgen build
     --check`` lists them. Stale modules, generated from schemas that are gone, are
     found only when every path is a folder; ``prune_stale`` deletes them. Raises
-    SchemaError when any schema is invalid, and then writes nothing.
+    SchemaError when any schema is invalid, and then writes nothing. With ``c_out``,
+    a C11 header per schema is written (or checked) there too.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    result = plan_build(paths, out_dir)
+    result = plan_build(paths, out_dir, c_out)
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:

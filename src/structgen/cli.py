@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
         "generated)",
     )
     build.add_argument(
+        "--c-out",
+        default=None,
+        metavar="DIR",
+        help="also write a C11 header per schema into DIR (default: 'c-out' of "
+        "[tool.structgen], else none)",
+    )
+    build.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 listing files that are missing or out of date",
@@ -147,7 +154,7 @@ def _build(args: argparse.Namespace) -> Exit:
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
         raise UsageError("--prune needs every PATH to be a folder")
-    result = plan_build(args.paths, args.output)  # refuses an empty -o
+    result = plan_build(args.paths, args.output, args.c_out)  # refuses an empty -o
     if result.foreign:
         raise foreign_files_error(result.foreign, _show)
     if args.check:
@@ -162,7 +169,8 @@ def _build(args: argparse.Namespace) -> Exit:
         if differ:
             print(
                 f"{differ} file(s) differ; "
-                f"run: structgen build {' '.join(args.paths)} -o {args.output}",
+                f"run: structgen build {' '.join(args.paths)} -o {args.output}"
+                + (f" --c-out {args.c_out}" if args.c_out is not None else ""),
                 file=sys.stderr,
             )
             return Exit.ERRORS

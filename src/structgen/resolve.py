@@ -793,6 +793,9 @@ class _Resolver:
             view_alias=f"_raw_{f.name}",
             size=layout_size,
             align=align,
+            scalar=base.scalar.name if base.scalar is not None else None,
+            length=base.length,
+            target=base.key,
         )
 
 
