@@ -1481,3 +1481,22 @@ def test_no_traceback_for_any_of_them(tmp_path: Path) -> None:
     pattern = re.compile(r"^schemas/[\w-]+\.yaml:\d+:\d+: error: .+ \[[a-z0-9-]+\]$")
     for line in lines[:-1]:
         assert pattern.match(line), line
+
+
+def test_c_reserved_name(tmp_path: Path) -> None:
+    """Names C or C++ cannot declare: refused only when C headers are built."""
+    schemas = tmp_path / "s"
+    schemas.mkdir()
+    (schemas / "a.yaml").write_text(
+        "enums:\n  Mode:\n    values: [A]\n"
+        "records:\n  template:\n    fields: {x: int32}\n  P:\n    fields: {int8_t: int8}\n"
+    )
+    structgen.build([schemas], tmp_path / "out")  # Python alone is fine
+    with pytest.raises(SchemaError) as caught:
+        structgen.build([schemas], tmp_path / "o2", c_out=tmp_path / "inc")
+    found = caught.value.diagnostics
+    assert {d.code for d in found} == {"c-reserved-name"}
+    messages = sorted(d.message for d in found)
+    assert "field 'P.int8_t' is a C/C++ keyword" in messages[0]
+    assert "name 'template' cannot be declared in a C header" in messages[1]
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "inc").exists()

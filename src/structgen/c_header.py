@@ -168,7 +168,7 @@ def header_path(module: ModuleModel) -> Path:
 def safe_comment(text: str) -> str:
     """``text`` fit for a ``//`` line: no character that could end the comment or
     splice the next line into it (a backslash, a trigraph, a control character)."""
-    text = text.replace("\\", "(backslash)").replace("??", "?\u200b?")
+    text = text.replace("\\", "(backslash)").replace("??", "? ?")
     return "".join(c if c.isprintable() else "?" for c in text).rstrip()
 
 
