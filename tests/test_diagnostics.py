@@ -1489,7 +1489,8 @@ def test_c_reserved_name(tmp_path: Path) -> None:
     schemas.mkdir()
     (schemas / "a.yaml").write_text(
         "enums:\n  Mode:\n    values: [A]\n"
-        "records:\n  template:\n    fields: {x: int32}\n  P:\n    fields: {int8_t: int8}\n"
+        "records:\n  template:\n    fields: {x: int32}\n"
+        "  P:\n    fields: {int8_t: int8}\n"
     )
     structgen.build([schemas], tmp_path / "out")  # Python alone is fine
     with pytest.raises(SchemaError) as caught:
