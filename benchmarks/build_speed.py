@@ -13,8 +13,19 @@ in a temporary folder, then times, in this one process:
 Each figure is the best of several repeats. The goal (issue 2) is a build costing at
 most 3x the bare ``yaml.safe_load``.
 
+Then (issue 12), each in fresh processes as a user or pre-commit would run them:
+
+* incremental builds of 30 files and 300 records: a full build, a rebuild and a
+  ``--check`` with nothing changed (goal: 5x faster than the full build), and a rebuild
+  after one file changed (goal: 1.8x faster), for a typical file (the median number of
+  modules importing it, directly or not) and for the most imported one;
+* the import of a generated module of 100 records (an int, an enum, a nested record
+  and a float32[4] each), its bytecode compiled beforehand, the shared runtime package
+  imported first and not counted (goal: 0.5 ms of CPU a record).
+
     .venv/bin/python benchmarks/build_speed.py            # the figures
     .venv/bin/python benchmarks/build_speed.py --profile  # and where time goes
+    .venv/bin/python benchmarks/build_speed.py --only incremental   # or --only import
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ import cProfile
 import os
 import pstats
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,7 +81,12 @@ def _default(rng: random.Random, scalar: str) -> Any:
     return rng.randint(0, 100)
 
 
-def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> str:
+def _schema(
+    rng: random.Random,
+    index: int,
+    catalog: list[dict[str, Any]],
+    records_per_file: int = RECORDS_PER_FILE,
+) -> str:
     """One schema file as YAML text; adds what it defines to ``catalog``."""
     module = catalog[index]["module"]
     imports = rng.sample(catalog[:index], k=min(index, rng.choice([0, 1, 2, 3])))
@@ -88,7 +105,7 @@ def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> st
     # how deeply each record in reach nests others: nesting stops at 2, so that arrays
     # of records of arrays of records stay a few KiB
     depth = {f"{o['module']}.{n}": d for o in imports for n, d in o["depth"].items()}
-    for r in range(RECORDS_PER_FILE):
+    for r in range(records_per_file):
         nestable = [n for n, d in depth.items() if d < 2]
         fields: dict[str, Any] = {}
         my_depth = 0
@@ -145,21 +162,27 @@ def _schema(rng: random.Random, index: int, catalog: list[dict[str, Any]]) -> st
     return yaml.safe_dump(document, sort_keys=False, width=88)
 
 
-def make_tree(root: Path, seed: int = SEED) -> list[Path]:
+def make_tree(
+    root: Path,
+    seed: int = SEED,
+    files: int = FILES,
+    records_per_file: int = RECORDS_PER_FILE,
+) -> list[Path]:
     """Write the benchmark's schema tree under ``root``; returns the files."""
     rng = random.Random(seed)
     catalog = []
-    for index in range(FILES):
+    for index in range(files):
         folder = FOLDERS[index % len(FOLDERS)]
         catalog.append({"path": f"{folder}s{index:03d}.yaml"})
         catalog[index]["module"] = f"{folder}s{index:03d}".replace("/", ".")
-    files = []
-    for index in range(FILES):
+    written = []
+    for index in range(files):
         path = root / catalog[index]["path"]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_schema(rng, index, catalog), encoding="utf-8")
-        files.append(path)
-    return files
+        text = _schema(rng, index, catalog, records_per_file)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
 
 
 # -- timing --------------------------------------------------------------------------
@@ -275,17 +298,223 @@ def profile_build(schemas: Path, work: Path) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
+# -- incremental builds (issue 12) -----------------------------------------------------
+
+INCREMENTAL_FILES = 30
+INCREMENTAL_RECORDS = 10  # a file: 300 records in all
+NO_CHANGE_GOAL = 5.0
+ONE_FILE_GOAL = 1.8
+
+
+def _cli(work: Path, *args: str) -> tuple[float, float]:
+    """Wall-clock and CPU time (user + system) of one ``structgen`` command in a fresh
+    process. CPU time suffers less from a busy machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "structgen", *args],
+        cwd=work,
+        check=True,
+        capture_output=True,
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def _import_graph(root: Path, files: list[Path]) -> dict[str, set[str]]:
+    """Each module, and the modules importing it, directly or not."""
+    imports = {
+        ".".join(p.relative_to(root).with_suffix("").parts): yaml.safe_load(
+            p.read_text(encoding="utf-8")
+        ).get("imports", [])
+        for p in files
+    }
+    importers: dict[str, set[str]] = {}
+    for module, targets in imports.items():
+        for target in targets:
+            importers.setdefault(target, set()).add(module)
+    reach: dict[str, set[str]] = {}
+    for module in imports:
+        seen: set[str] = set()
+        pending = [module]
+        while pending:
+            for other in importers.get(pending.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    pending.append(other)
+        reach[module] = seen
+    return reach
+
+
+def incremental(repeats: int) -> None:
+    """Fresh-process times of a full build, a rebuild and a ``--check`` with nothing
+    changed, and a rebuild after one schema file changed: a typical file (the median
+    number of modules importing it, directly or not) and the file most imported."""
+    with tempfile.TemporaryDirectory(prefix="structgen-bench-") as folder:
+        work = Path(folder)
+        root = work / "schemas"
+        files = make_tree(
+            root, files=INCREMENTAL_FILES, records_per_file=INCREMENTAL_RECORDS
+        )
+        reach = _import_graph(root, files)
+        by_reach = sorted(files, key=lambda p: (len(reach[_module(root, p)]), p))
+        picks = {"typical": by_reach[len(by_reach) // 2], "hub": by_reach[-1]}
+        originals = {name: path.read_text() for name, path in picks.items()}
+        _cli(work, "build", "schemas", "-o", "kept")
+        best: dict[str, tuple[float, float]] = {}
+
+        def keep(name: str, times: tuple[float, float]) -> None:
+            old = best.get(name, (float("inf"), float("inf")))
+            best[name] = (min(old[0], times[0]), min(old[1], times[1]))
+
+        for round_ in range(repeats):
+            shutil.rmtree(work / "fresh", ignore_errors=True)
+            keep("full", _cli(work, "build", "schemas", "-o", "fresh"))
+            keep("none", _cli(work, "build", "schemas", "-o", "kept"))
+            keep("check", _cli(work, "build", "schemas", "-o", "kept", "--check"))
+            for name, path in picks.items():
+                edit = f"doc: Edit {round_} of"
+                path.write_text(originals[name].replace("doc: Benchmark", edit))
+                keep(name, _cli(work, "build", "schemas", "-o", "kept"))
+                path.write_text(originals[name])
+                _cli(work, "build", "schemas", "-o", "kept")
+    print(
+        f"\nIncremental builds: {INCREMENTAL_FILES} files, "
+        f"{INCREMENTAL_FILES * INCREMENTAL_RECORDS} records; each a fresh process "
+        f"(`python -m structgen build`), best of {repeats} rounds, wall clock and "
+        "CPU time (user + system):"
+    )
+    rows = [("full", "full build, fresh output folder", None)]
+    rows += [
+        ("none", "rebuild, nothing changed", NO_CHANGE_GOAL),
+        ("check", "build --check, nothing changed", NO_CHANGE_GOAL),
+    ]
+    for name, path in picks.items():
+        module = _module(root, path)
+        label = f"rebuild, one file changed, {name} ({module}: +{len(reach[module])})"
+        rows.append((name, label, ONE_FILE_GOAL))
+    for name, label, goal in rows:
+        wall, cpu = best[name]
+        line = f"  {label:<50} {wall * 1000:7.1f} ms {cpu * 1000:7.1f} ms cpu"
+        if goal is not None:
+            ratio = best["full"][0] / wall
+            cpu_ratio = best["full"][1] / cpu
+            verdict = "meets" if min(ratio, cpu_ratio) >= goal else "MISSES"
+            line += f"  {ratio:4.1f}x / {cpu_ratio:4.1f}x cpu ({verdict} {goal}x)"
+        print(line)
+    print("  (+N: the modules importing that file, directly or not, rendered with it)")
+
+
+def _module(root: Path, path: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+# -- import cost of a generated module (issue 12, point 5) ---------------------------
+
+IMPORT_RECORDS = 100
+IMPORT_GOAL_MS = 0.5  # a record
+_IMPORT_PROBE = """
+import sys, time
+import out._structgen  # the runtime is shared by every module: not counted
+wall, cpu = time.perf_counter(), time.process_time()
+import out.many
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+assert "out.many" in sys.modules and out.many.__cached__
+print(wall, cpu)
+"""
+
+
+def import_schema() -> str:
+    """100 records of 4 fields (an int, an enum, a nested record, an array)."""
+    lines = [
+        "doc: Import cost benchmark.",
+        "enums:",
+        "  Mode:",
+        "    type: uint8",
+        "    values: [IDLE, RUN, STOP]",
+        "records:",
+        "  Inner:",
+        "    fields:",
+        "      a: int32",
+        "      b: float64",
+    ]
+    for index in range(IMPORT_RECORDS - 1):
+        lines += [
+            f"  R{index:03d}:",
+            "    fields:",
+            "      count: int32",
+            "      mode: Mode",
+            "      inner: Inner",
+            "      values: float32[4]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def import_cost(repeats: int) -> None:
+    """Time ``import`` of a generated module of 100 records in fresh processes, with
+    its bytecode compiled beforehand (``compileall``; the processes may read and
+    write bytecode whatever PYTHONDONTWRITEBYTECODE says), after importing the
+    runtime package it shares with every other module."""
+    with tempfile.TemporaryDirectory(prefix="structgen-bench-") as folder:
+        work = Path(folder)
+        (work / "schemas").mkdir()
+        (work / "schemas" / "many.yaml").write_text(import_schema(), encoding="utf-8")
+        structgen.build([work / "schemas"], work / "out")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(work / "out")],
+            check=True,
+            env=env,
+        )
+        walls, cpus = [], []
+        for _ in range(max(repeats, 5)):
+            done = subprocess.run(
+                [sys.executable, "-c", _IMPORT_PROBE],
+                cwd=work,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            wall, cpu = map(float, done.stdout.split())
+            walls.append(wall)
+            cpus.append(cpu)
+    wall, cpu = min(walls), min(cpus)
+    per_record = cpu * 1000 / IMPORT_RECORDS
+    verdict = "meets" if per_record <= IMPORT_GOAL_MS else "MISSES"
+    print(
+        f"\nImport of a generated module of {IMPORT_RECORDS} records (int, enum, "
+        "nested "
+        f"record, float32[4]), bytecode cached, fresh processes, best of "
+        f"{len(walls)}:\n  {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU: "
+        f"{per_record:.2f} ms a record ({verdict} the goal of {IMPORT_GOAL_MS} ms)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description="Time `structgen build` of a generated tree against yaml.safe_load."
     )
     parser.add_argument("--repeats", type=int, default=7, help="rounds (default 7)")
     parser.add_argument(
+        "--only",
+        choices=["incremental", "import"],
+        help="run only this part",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also time each stage of a build, and profile one",
     )
     args = parser.parse_args()
+    if args.only == "incremental":
+        incremental(args.repeats)
+        return 0
+    if args.only == "import":
+        import_cost(args.repeats)
+        return 0
     with tempfile.TemporaryDirectory(prefix="structgen-bench-") as folder:
         work = Path(folder)
         schemas = work / "schemas"
@@ -347,6 +576,8 @@ def main() -> int:
         if args.profile or ratio > GOAL:
             stage_times(schemas, work, args.repeats)
             profile_build(schemas, work)
+    incremental(args.repeats)
+    import_cost(args.repeats)
     return 0
 
 

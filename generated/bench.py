@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from . import _structgen as _sg
@@ -36,7 +35,8 @@ class Quad(_ctypes.Structure):
     d: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class QuadData:
     """Value of a `Quad` record: immutable, comparable and hashable."""
 

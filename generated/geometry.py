@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from . import _structgen as _sg
@@ -32,7 +31,8 @@ class Point(_ctypes.Structure):
     y: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class PointData:
     """Value of a `Point` record: immutable, comparable and hashable."""
 

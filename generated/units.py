@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import enum as _enum
 import typing as _typing
 
@@ -40,7 +39,8 @@ class Length(_ctypes.Structure):
     unit: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class LengthData:
     """Value of a `Length` record: immutable, comparable and hashable."""
 

@@ -232,8 +232,8 @@ def check_state(
         if path.is_dir():
             continue
         relative = path.relative_to(out).as_posix()
-        if relative in expected:
-            continue
+        if relative in expected or "__pycache__" in path.parts:
+            continue  # Python's cache folder: bytecode, and the build's fingerprint
         assert not path.name.endswith(".py"), f"stray importable file {relative}"
         assert TEMPORARY.match(path.name), f"unexpected file {relative} in the output"
         temporaries.append(relative)

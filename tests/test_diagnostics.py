@@ -1437,9 +1437,10 @@ _NOT_CODES = {"utf-8", "schema-json"}  # an encoding, a subcommand
 
 def _codes_in_sources() -> set[str]:
     codes: set[str] = set()
-    for path in (ROOT / "src" / "structgen").glob("*.py"):
+    for path in (ROOT / "src" / "structgen").rglob("*.py"):
         source = path.read_text()
-        if "Diagnostic" in source or "TypeProblem" in source:  # modules that report
+        reports = ("Diagnostic", "TypeProblem", "state.error(")
+        if any(word in source for word in reports):  # modules that report
             codes |= set(re.findall(r'"([a-z][a-z0-9]*(?:-[a-z0-9]+)+)"', source))
     return codes - _NOT_CODES
 

@@ -11,7 +11,6 @@ import.
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import enum as _enum
 import typing as _typing
 
@@ -63,7 +62,8 @@ class Vec3(_ctypes.Structure):
     z: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class Vec3Data:
     """Value of a `Vec3` record: immutable, comparable and hashable."""
 
@@ -235,15 +235,18 @@ class Particle(_ctypes.Structure):
     id: int
 
 
+_PARTICLE_POSITION_DEFAULT = Vec3Data()
+_PARTICLE_VELOCITY_DEFAULT = Vec3Data()
 _PARTICLE_RADIUS_DEFAULT = _units.LengthData()
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class ParticleData:
     """Value of a `Particle` record: immutable, comparable and hashable."""
 
-    position: Vec3Data = Vec3Data()
-    velocity: Vec3Data = Vec3Data()
+    position: Vec3Data = _PARTICLE_POSITION_DEFAULT
+    velocity: Vec3Data = _PARTICLE_VELOCITY_DEFAULT
     mass: float = 1.0
     radius: _units.LengthData = _PARTICLE_RADIUS_DEFAULT
     phase: Phase = Phase.LIQUID
@@ -329,8 +332,8 @@ class SharedParticle(_sg.SharedRecord[Particle, _ParticleView, ParticleData]):
 
     def __init__(
         self,
-        position: Vec3Data = Vec3Data(),
-        velocity: Vec3Data = Vec3Data(),
+        position: Vec3Data = _PARTICLE_POSITION_DEFAULT,
+        velocity: Vec3Data = _PARTICLE_VELOCITY_DEFAULT,
         mass: float = 1.0,
         radius: _units.LengthData = _PARTICLE_RADIUS_DEFAULT,
         phase: Phase | int = Phase.LIQUID,
@@ -540,16 +543,18 @@ class Frame(_ctypes.Structure):
 
 _FRAME_ORIGIN_DEFAULT = _geometry.PointData()
 _FRAME_CORNERS_DEFAULT = (_geometry.PointData(),) * 4
+_FRAME_PARTICLES_DEFAULT = (ParticleData(),) * 8
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class FrameData:
     """Value of a `Frame` record: immutable, comparable and hashable."""
 
     number: int = 0
     origin: _geometry.PointData = _FRAME_ORIGIN_DEFAULT
     corners: tuple[_geometry.PointData, ...] = _FRAME_CORNERS_DEFAULT
-    particles: tuple[ParticleData, ...] = (ParticleData(),) * 8
+    particles: tuple[ParticleData, ...] = _FRAME_PARTICLES_DEFAULT
     heat: tuple[tuple[float, ...], ...] = ((0.0,) * 3,) * 4
     """Temperature on a 4x3 grid."""
     title: str = "untitled"
@@ -689,7 +694,7 @@ class SharedFrame(_sg.SharedRecord[Frame, _FrameView, FrameData]):
         number: int = 0,
         origin: _geometry.PointData = _FRAME_ORIGIN_DEFAULT,
         corners: _typing.Sequence[_geometry.PointData] = _FRAME_CORNERS_DEFAULT,
-        particles: _typing.Sequence[ParticleData] = (ParticleData(),) * 8,
+        particles: _typing.Sequence[ParticleData] = _FRAME_PARTICLES_DEFAULT,
         heat: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 3,) * 4,
         title: str = "untitled",
         labels: _typing.Sequence[str] = ("",) * 4,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cache
 from .c_header import render_headers
 from .errors import Diagnostic, SchemaError
 from .loader import load_document
@@ -170,8 +171,9 @@ def compile_inputs(inputs: list[Input]) -> list[ModuleModel]:
     return models
 
 
-def render_files(models: list[ModuleModel]) -> dict[Path, str]:
-    """Every file the output folder should hold, by path relative to it."""
+def render_files(models: list[ModuleModel], *, helpers: bool = True) -> dict[Path, str]:
+    """Every file the output folder should hold, by path relative to it; without
+    ``helpers``, the modules alone (no runtime, no package files)."""
     files: dict[Path, str] = {}
     packages = {Path()}
     for model in models:
@@ -180,8 +182,10 @@ def render_files(models: list[ModuleModel]) -> dict[Path, str]:
         while parent != Path():
             packages.add(parent)
             parent = parent.parent
-    for package in packages:
+    for package in packages if helpers else ():
         files[package / "__init__.py"] = render_package_init()
+    if not helpers:
+        return format_sources(files)
     # the helper package is copied as it is: its sources are formatted already
     return {**format_sources(files), **runtime_files()}
 
@@ -191,6 +195,25 @@ def plan_build(
     out_dir: str | os.PathLike[str],
     c_out: str | os.PathLike[str] | None = None,
 ) -> Plan:
+    """What a full build would write and find stale (no fingerprint read); with
+    ``c_out``, the C headers too (a build with headers is always a full build: the
+    fingerprint of incremental builds covers the output folder only)."""
+    paths = list(paths)
+    out = _output_folder(out_dir)
+    if c_out is not None and not os.fspath(c_out):
+        raise UsageError("the C header folder must not be empty (for this folder: .)")
+    _root, inputs = discover(paths)
+    models = compile_inputs(inputs)
+    headers = render_headers(models) if c_out is not None else {}  # may refuse names
+    # a build of some files says nothing of the other modules: only whole folders do
+    whole_folders = all(Path(p).is_dir() for p in paths)
+    result = plan(out, render_files(models), find_stale=whole_folders)
+    if c_out is not None:
+        merge_plans(result, plan(Path(c_out), headers, find_stale=False))
+    return result
+
+
+def _output_folder(out_dir: str | os.PathLike[str]) -> Path:
     if not os.fspath(out_dir):  # Path("") would be the working directory
         raise UsageError("the output folder must not be empty (for this folder: -o .)")
     out = Path(out_dir)
@@ -199,21 +222,91 @@ def plan_build(
             if not folder.is_dir():
                 raise UsageError(f"output folder {out}: {folder} is not a folder")
             break
+    return out
+
+
+def plan_incremental(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    options: Mapping[str, object],
+) -> tuple[Plan, Callable[[], None]]:
+    """What a build would write and find stale, rendering again only the modules
+    whose schemas (or imported schemas) changed since the fingerprint of the last
+    build (see ``cache``). Also returns the function that records this build's
+    fingerprint once the plan is applied."""
     paths = list(paths)
+    out = _output_folder(out_dir)
+    key = cache.build_key(paths, out_dir, options)
+    hashes = cache.input_hashes(paths)  # before reading: a change meanwhile shows
     _root, inputs = discover(paths)
-    models = compile_inputs(inputs)
+    modules = {str(i.path): i.module for i in inputs}
+    work = cache.plan_work(paths, out_dir, options, modules)
+    partial = _render_incremental(out, inputs, work)
+    if partial is None:
+        models = compile_inputs(inputs)
+        files = render_files(models)
+        imports = {m.name: [i.module for i in m.imports] for m in models}
+    else:
+        files, imports = partial
     # a build of some files says nothing of the other modules: only whole folders do
     whole_folders = all(Path(p).is_dir() for p in paths)
-    if c_out is not None:
-        if not os.fspath(c_out):
-            raise UsageError(
-                "the C header folder must not be empty (for this folder: .)"
-            )
-        headers = render_headers(models)  # refuses names C cannot declare
-    result = plan(out, render_files(models), find_stale=whole_folders)
-    if c_out is not None:
-        merge_plans(result, plan(Path(c_out), headers, find_stale=False))
-    return result
+    result = plan(out, files, find_stale=whole_folders)
+
+    def record() -> None:
+        # stale modules left in place are warned about by every build: not cached
+        if hashes is None or any(p.exists() for p in result.stale):
+            return
+        owned = [*result.changed, *result.unchanged]
+        cache.write(out, key, hashes, modules, imports, owned, len(owned))
+
+    return result, record
+
+
+def _render_incremental(
+    out: Path, inputs: list[Input], work: cache.Work
+) -> tuple[dict[Path, str], dict[str, list[str]]] | None:
+    """The files of a build that renders only the modules in ``work.render`` (compiled
+    with the modules they import, directly or not, and no others) and takes the other
+    files as the last build wrote them; with the imports of every module. None when a
+    full build must run: no fingerprint, or a problem (which a full build then reports
+    exactly as it would)."""
+    render, last = work.render, work.last
+    if render is None or last is None:
+        return None
+    imports = dict(last.imports)
+    files: dict[Path, str] = {}
+    again = {str(Path(*m.split(".")).with_suffix(".py")) for m in render}
+    try:  # the fingerprint vouches for the others: same inputs, the bytes it wrote
+        for relative in last.outputs.keys() - again:
+            files[Path(relative)] = (out / relative).read_bytes().decode("utf-8")
+    except (OSError, UnicodeError):
+        return None
+    if not render:
+        return files, imports
+    by_module = {i.module: i for i in inputs}
+    needed: set[str] = set()
+    pending = list(render)
+    while pending:
+        module = pending.pop()
+        if module in needed or module not in by_module:
+            continue
+        needed.add(module)
+        if module in render:  # its schema may have changed: what it imports now
+            pending += _imports_of(by_module[module].path)
+        else:
+            pending += imports.get(module, [])
+    try:
+        models = compile_inputs([i for i in inputs if i.module in needed])
+    except SchemaError:
+        return None
+    imports.update({m.name: [i.module for i in m.imports] for m in models})
+    # the runtime and the package files are the last build's: the key vouches for them
+    files.update(render_files([m for m in models if m.name in render], helpers=False))
+    return files, imports
+
+
+def _nothing() -> None:
+    """What a build that keeps no fingerprint records."""
 
 
 def foreign_files_error(paths: list[Path], show: Callable[[Path], str]) -> SchemaError:
@@ -253,7 +346,13 @@ def build(
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    result = plan_build(paths, out_dir, c_out)
+    if c_out is not None:  # a full build, without the fingerprint
+        result, record = plan_build(paths, out_dir, c_out), _nothing
+    else:
+        options = {"prune": prune_stale}
+        if cache.up_to_date(paths, out_dir, options) is not None:
+            return []
+        result, record = plan_incremental(paths, out_dir, options)
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:
@@ -261,6 +360,7 @@ def build(
     written = apply(result)
     if prune_stale:
         prune(result)
+    record()
     return written
 
 

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
-from . import __version__
-from .api import (
-    UsageError,
-    compile_inputs,
-    discover,
-    foreign_files_error,
-    plan_build,
-)
+from . import __version__, cache
 from .config import ConfigError, find_config
 from .errors import Diagnostic, SchemaError
-from .layout import format_layout
-from .writer import apply, prune
+
+# The compiler (api, and through it pydantic, jinja2 and the formatter) is imported
+# only when there is work to do: an up-to-date build answers from ``cache`` alone.
 
 
 class Exit(IntEnum):
@@ -134,7 +129,7 @@ def _configure(args: argparse.Namespace) -> None:
         config = find_config()
     if wants_paths:
         if config is None or config.schemas is None:
-            raise UsageError(
+            raise ConfigError(
                 "no PATH given, and no 'schemas' in a [tool.structgen] table of a "
                 "pyproject.toml in this folder or above"
             )
@@ -147,14 +142,27 @@ def _configure(args: argparse.Namespace) -> None:
         args.c_out = _show(c_out) if c_out is not None else None
 
 
+# Options of `build` that are not build options (--check) or that the key of the
+# build's fingerprint holds already (paths, output); every other one, present and
+# future, is in that key as it is, so that changing it rebuilds.
+_NOT_BUILD_OPTIONS = ("command", "paths", "output", "check")
+
+
 def _build(args: argparse.Namespace) -> Exit:
-    _configure(args)
+    from .api import UsageError, foreign_files_error, plan_build, plan_incremental
+    from .writer import apply, prune
+
     if args.prune and not all(Path(p).is_dir() for p in args.paths):
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             raise UsageError(f"no such file or folder: {missing[0]}")
         raise UsageError("--prune needs every PATH to be a folder")
-    result = plan_build(args.paths, args.output, args.c_out)  # refuses an empty -o
+    options = {k: v for k, v in vars(args).items() if k not in _NOT_BUILD_OPTIONS}
+    if args.c_out is not None:
+        # headers are outside the fingerprint's folder: a full build, none recorded
+        result, record = plan_build(args.paths, args.output, args.c_out), None
+    else:  # refuses an empty -o
+        result, record = plan_incremental(args.paths, args.output, options)
     if result.foreign:
         raise foreign_files_error(result.foreign, _show)
     if args.check:
@@ -184,6 +192,8 @@ def _build(args: argparse.Namespace) -> Exit:
         print(f"removed {_show(path)} (superseded by the helper package)")
     for path in removed:
         print(f"removed {_show(path)}")
+    if record is not None:
+        record()
     for path in result.stale if not args.prune else []:
         print(
             f"warning: {_show(path)} was generated from a schema that is gone; "
@@ -194,8 +204,28 @@ def _build(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def _up_to_date(args: argparse.Namespace) -> bool:
+    """Answer a build whose fingerprint shows nothing to do, without the compiler."""
+    if (
+        args.command != "build"
+        or args.c_out is not None
+        or (args.prune and not all(map(os.path.isdir, args.paths)))
+    ):
+        return False
+    options = {k: v for k, v in vars(args).items() if k not in _NOT_BUILD_OPTIONS}
+    count = cache.up_to_date(args.paths, args.output, options)
+    if count is None:
+        return False
+    if args.check:
+        print(f"{count} file(s) up to date")
+    else:
+        print(f"0 written, {count} unchanged")
+    return True
+
+
 def _check(args: argparse.Namespace) -> Exit:
-    _configure(args)
+    from .api import compile_inputs, discover
+
     _root, inputs = discover(args.paths)
     models = compile_inputs(inputs)  # validation only: no rendering, no ruff run
     records = sum(len(m.records) for m in models)
@@ -203,8 +233,21 @@ def _check(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
+def _schema_json(_args: argparse.Namespace) -> Exit:
+    sys.stdout.write(schema_json_text())
+    return Exit.OK
+
+
+def schema_json_text() -> str:
+    """What ``structgen schema-json`` prints (and ``structgen.schema.json`` holds)."""
+    from .schema import json_schema
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
 def _layout(args: argparse.Namespace) -> Exit:
-    from .api import load
+    from .api import UsageError, load
+    from .layout import format_layout
 
     model = load(args.file)
     records = [r for r in model.records if args.record in (None, r.name)]
@@ -218,24 +261,22 @@ def _layout(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-def schema_json_text() -> str:
-    """What ``structgen schema-json`` prints (and ``structgen.schema.json`` holds)."""
-    from .schema import json_schema
-
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _schema_json(_args: argparse.Namespace) -> Exit:
-    sys.stdout.write(schema_json_text())
-    return Exit.OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return Exit.USAGE
+    try:
+        if args.command in ("build", "check"):
+            _configure(args)  # [tool.structgen]: read with tomllib alone
+    except ConfigError as exc:
+        print(f"structgen: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
+    if _up_to_date(args):
+        return Exit.OK
+    from .api import UsageError
+
     try:
         handler = {
             "build": _build,
@@ -244,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schema-json": _schema_json,
         }[args.command]
         return handler(args)
-    except (UsageError, ConfigError) as exc:
+    except UsageError as exc:
         print(f"structgen: error: {exc}", file=sys.stderr)
         return Exit.USAGE
     except SchemaError as exc:

@@ -9,6 +9,7 @@ shared classes (``records``). Generated modules import it as ``_sg``.
 
 from __future__ import annotations
 
+from .data import frozen_dataclass
 from .locks import Context, LockArg
 from .records import SharedRecord, SharedRecordArray
 from .update import RecordItems, Update
@@ -57,6 +58,7 @@ __all__ = [
     "fast_constructor",
     "float32",
     "float64",
+    "frozen_dataclass",
     "int8",
     "int16",
     "int32",

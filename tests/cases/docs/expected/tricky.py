@@ -9,7 +9,6 @@ Format braces: {0} {name} %(s)s
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import enum as _enum
 import typing as _typing
 
@@ -50,7 +49,8 @@ class Tricky(_ctypes.Structure):
     quote: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class TrickyData:
     """Value of a `Tricky` record: immutable, comparable and hashable."""
 
@@ -198,7 +198,8 @@ class Plain(_ctypes.Structure):
     x: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class PlainData:
     """Value of a `Plain` record: immutable, comparable and hashable."""
 

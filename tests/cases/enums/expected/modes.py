@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import enum as _enum
 import typing as _typing
 
@@ -87,7 +86,8 @@ class Settings(_ctypes.Structure):
     tiny: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class SettingsData:
     """Value of a `Settings` record: immutable, comparable and hashable."""
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import enum as _enum
 import typing as _typing
 
@@ -46,7 +45,8 @@ class Switch(_ctypes.Structure):
     n: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class SwitchData:
     """Value of a `Switch` record: immutable, comparable and hashable."""
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from . import _structgen as _sg
@@ -54,7 +53,8 @@ class Vec2(_ctypes.Structure):
     y: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class Vec2Data:
     """Value of a `Vec2` record: immutable, comparable and hashable."""
 
@@ -192,12 +192,17 @@ class Box(_ctypes.Structure):
     ]
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+_BOX_LOW_DEFAULT = Vec2Data()
+_BOX_HIGH_DEFAULT = Vec2Data(x=2.0, y=3.0)
+
+
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class BoxData:
     """Value of a `Box` record: immutable, comparable and hashable."""
 
-    low: Vec2Data = Vec2Data()
-    high: Vec2Data = Vec2Data(x=2.0, y=3.0)
+    low: Vec2Data = _BOX_LOW_DEFAULT
+    high: Vec2Data = _BOX_HIGH_DEFAULT
 
 
 # BoxData(...) sets each field through the frozen class's __setattr__;
@@ -243,8 +248,8 @@ class SharedBox(_sg.SharedRecord[Box, _BoxView, BoxData]):
 
     def __init__(
         self,
-        low: Vec2Data = Vec2Data(),
-        high: Vec2Data = Vec2Data(x=2.0, y=3.0),
+        low: Vec2Data = _BOX_LOW_DEFAULT,
+        high: Vec2Data = _BOX_HIGH_DEFAULT,
         *,
         lock: _sg.LockArg = True,
         ctx: _sg.Context | None = None,
@@ -343,14 +348,20 @@ class Sprite(_ctypes.Structure):
     visible: bool
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+_SPRITE_ORIGIN_DEFAULT = Vec2Data()
+_SPRITE_CORNERS_DEFAULT = (Vec2Data(),) * 4
+_SPRITE_BOUNDS_DEFAULT = BoxData()
+
+
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class SpriteData:
     """Value of a `Sprite` record: immutable, comparable and hashable."""
 
     id: int = 0
-    origin: Vec2Data = Vec2Data()
-    corners: tuple[Vec2Data, ...] = (Vec2Data(),) * 4
-    bounds: BoxData = BoxData()
+    origin: Vec2Data = _SPRITE_ORIGIN_DEFAULT
+    corners: tuple[Vec2Data, ...] = _SPRITE_CORNERS_DEFAULT
+    bounds: BoxData = _SPRITE_BOUNDS_DEFAULT
     samples: tuple[tuple[float, ...], ...] = ((0.0,) * 2,) * 8
     grid: tuple[tuple[tuple[int, ...], ...], ...] = (((0,) * 4,) * 3,) * 2
     name: str = "sprite"
@@ -473,9 +484,9 @@ class SharedSprite(_sg.SharedRecord[Sprite, _SpriteView, SpriteData]):
     def __init__(
         self,
         id: int = 0,
-        origin: Vec2Data = Vec2Data(),
-        corners: _typing.Sequence[Vec2Data] = (Vec2Data(),) * 4,
-        bounds: BoxData = BoxData(),
+        origin: Vec2Data = _SPRITE_ORIGIN_DEFAULT,
+        corners: _typing.Sequence[Vec2Data] = _SPRITE_CORNERS_DEFAULT,
+        bounds: BoxData = _SPRITE_BOUNDS_DEFAULT,
         samples: _typing.Sequence[_typing.Sequence[float]] = ((0.0,) * 2,) * 8,
         grid: _typing.Sequence[_typing.Sequence[_typing.Sequence[int]]] = (
             ((0,) * 4,) * 3,
@@ -758,7 +769,8 @@ class Padded(_ctypes.Structure):
     c: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class PaddedData:
     """Value of a `Padded` record: immutable, comparable and hashable."""
 
@@ -962,13 +974,17 @@ class Pack2(_ctypes.Structure):
     b: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+_PACK2_C_DEFAULT = PaddedData()
+
+
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class Pack2Data:
     """Value of a `Pack2` record: immutable, comparable and hashable."""
 
     a: int = 0
     b: float = 0.0
-    c: PaddedData = PaddedData()
+    c: PaddedData = _PACK2_C_DEFAULT
 
 
 # Pack2Data(...) sets each field through the frozen class's __setattr__;
@@ -1032,7 +1048,7 @@ class SharedPack2(_sg.SharedRecord[Pack2, _Pack2View, Pack2Data]):
         self,
         a: int = 0,
         b: float = 0.0,
-        c: PaddedData = PaddedData(),
+        c: PaddedData = _PACK2_C_DEFAULT,
         *,
         lock: _sg.LockArg = True,
         ctx: _sg.Context | None = None,
@@ -1142,7 +1158,8 @@ class Pack16(_ctypes.Structure):
     b: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class Pack16Data:
     """Value of a `Pack16` record: immutable, comparable and hashable."""
 
@@ -1305,12 +1322,17 @@ class Frames(_ctypes.Structure):
     ]
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+_FRAMES_SPRITES_DEFAULT = (SpriteData(),) * 2
+_FRAMES_BOXES_DEFAULT = ((BoxData(),) * 2,) * 2
+
+
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class FramesData:
     """Value of a `Frames` record: immutable, comparable and hashable."""
 
-    sprites: tuple[SpriteData, ...] = (SpriteData(),) * 2
-    boxes: tuple[tuple[BoxData, ...], ...] = ((BoxData(),) * 2,) * 2
+    sprites: tuple[SpriteData, ...] = _FRAMES_SPRITES_DEFAULT
+    boxes: tuple[tuple[BoxData, ...], ...] = _FRAMES_BOXES_DEFAULT
 
 
 # FramesData(...) sets each field through the frozen class's __setattr__;
@@ -1366,8 +1388,8 @@ class SharedFrames(_sg.SharedRecord[Frames, _FramesView, FramesData]):
 
     def __init__(
         self,
-        sprites: _typing.Sequence[SpriteData] = (SpriteData(),) * 2,
-        boxes: _typing.Sequence[_typing.Sequence[BoxData]] = ((BoxData(),) * 2,) * 2,
+        sprites: _typing.Sequence[SpriteData] = _FRAMES_SPRITES_DEFAULT,
+        boxes: _typing.Sequence[_typing.Sequence[BoxData]] = _FRAMES_BOXES_DEFAULT,
         *,
         lock: _sg.LockArg = True,
         ctx: _sg.Context | None = None,

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from . import _structgen as _sg
@@ -58,7 +57,8 @@ class Scalars(_ctypes.Structure):
     f64: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class ScalarsData:
     """Value of a `Scalars` record: immutable, comparable and hashable."""
 
@@ -565,7 +565,8 @@ class Limits(_ctypes.Structure):
     inf: float
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class LimitsData:
     """Value of a `Limits` record: immutable, comparable and hashable."""
 
@@ -1172,7 +1173,8 @@ class Aliases(_ctypes.Structure):
     c_uint64: int
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class AliasesData:
     """Value of a `Aliases` record: immutable, comparable and hashable."""
 

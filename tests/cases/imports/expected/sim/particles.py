@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from .. import _structgen as _sg
@@ -39,7 +38,8 @@ _PARTICLE_PATH_DEFAULT = (_geometry.PointData(),) * 3
 _PARTICLE_SIZE_DEFAULT = _units.LengthData(value=2.0)
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class ParticleData:
     """Value of a `Particle` record: immutable, comparable and hashable."""
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import ctypes as _ctypes
-import dataclasses as _dataclasses
 import typing as _typing
 
 from ... import _structgen as _sg
@@ -36,7 +35,8 @@ _SWARM_MEMBERS_DEFAULT = (_sim_particles.ParticleData(),) * 4
 _SWARM_SPREAD_DEFAULT = _units.LengthData()
 
 
-@_dataclasses.dataclass(frozen=True, slots=True)
+# a frozen, slotted dataclass, made at import without compiling its methods
+@_sg.frozen_dataclass
 class SwarmData:
     """Value of a `Swarm` record: immutable, comparable and hashable."""
 
