@@ -145,7 +145,9 @@ def _configure(args: argparse.Namespace) -> None:
 # Options of `build` that are not build options (--check) or that the key of the
 # build's fingerprint holds already (paths, output); every other one, present and
 # future, is in that key as it is, so that changing it rebuilds.
-_NOT_BUILD_OPTIONS = ("command", "paths", "output", "check")
+# A build with --c-out never reads nor writes the fingerprint (its headers are outside
+# the folder the fingerprint hashes): it is always a full build.
+_NOT_BUILD_OPTIONS = ("command", "paths", "output", "check", "c_out")
 
 
 def _build(args: argparse.Namespace) -> Exit:
