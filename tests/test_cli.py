@@ -202,7 +202,7 @@ def test_python_m_structgen_is_the_console_script(
         ((), "usage:"),
         (("build", "--bogus", "schemas"), "unrecognized arguments: --bogus"),
         (("frobnicate",), "invalid choice"),
-        (("build",), "required"),
+        (("build",), "no PATH given"),  # and no [tool.structgen] above
         (("build", "nowhere"), "no such file or folder: nowhere"),
         (("build", "schemas", "nowhere.yaml"), "no such file or folder: nowhere.yaml"),
         (("check", "nowhere"), "no such file or folder: nowhere"),

@@ -1478,7 +1478,7 @@ def test_done_when_every_mistake_at_its_line_then_fixed_and_typed(
 
 # -- the list of codes -------------------------------------------------------------
 
-_NOT_CODES = {"utf-8"}
+_NOT_CODES = {"utf-8", "schema-json"}  # an encoding, a subcommand
 
 
 def _codes_in_sources() -> set[str]:
@@ -1574,3 +1574,23 @@ def test_no_traceback_for_any_of_them(tmp_path: Path) -> None:
     pattern = re.compile(r"^schemas/[\w-]+\.yaml:\d+:\d+: error: .+ \[[a-z0-9-]+\]$")
     for line in lines[:-1]:
         assert pattern.match(line), line
+
+
+def test_c_reserved_name(tmp_path: Path) -> None:
+    """Names C or C++ cannot declare: refused only when C headers are built."""
+    schemas = tmp_path / "s"
+    schemas.mkdir()
+    (schemas / "a.yaml").write_text(
+        "enums:\n  Mode:\n    values: [A]\n"
+        "records:\n  template:\n    fields: {x: int32}\n"
+        "  P:\n    fields: {int8_t: int8}\n"
+    )
+    structgen.build([schemas], tmp_path / "out")  # Python alone is fine
+    with pytest.raises(SchemaError) as caught:
+        structgen.build([schemas], tmp_path / "o2", c_out=tmp_path / "inc")
+    found = caught.value.diagnostics
+    assert {d.code for d in found} == {"c-reserved-name"}
+    messages = sorted(d.message for d in found)
+    assert "field 'P.int8_t' is a C/C++ keyword" in messages[0]
+    assert "name 'template' cannot be declared in a C header" in messages[1]
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "inc").exists()

@@ -15,6 +15,7 @@ from .discovery import (
     is_schema_name,
     what_it_is,
 )
+from .c_header import render_headers
 from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel
@@ -22,7 +23,7 @@ from .naming import identifier_problem
 from .render import render_module, render_package_init, runtime_files
 from .resolve import RUNTIME_MODULE, Source, resolve
 from .schema import parse_schema, salvage
-from .writer import Plan, apply, plan, prune
+from .writer import Plan, apply, merge_plans, plan, prune
 
 # discover and UsageError live in discovery; callers know them from here
 __all__ = [
@@ -162,8 +163,11 @@ def plan_build(
     skipped: list[str] | None = None,
     *,
     prune_stale: bool = False,
+    c_out: str | os.PathLike[str] | None = None,
 ) -> Plan:
-    """What a full build would write and find stale (no fingerprint read).
+    """What a full build would write and find stale (no fingerprint read); with
+    ``c_out``, the C headers too (a build with headers is always a full build: the
+    fingerprint of incremental builds covers the output folder only).
 
     ``prune_stale`` (which needs every path to be a folder) also accepts folders
     without any schema: a build of nothing, whose every module is stale."""
@@ -171,11 +175,17 @@ def plan_build(
     if prune_stale:
         _check_prune_paths(paths)
     out = _output_folder(out_dir)
+    if c_out is not None and not os.fspath(c_out):
+        raise UsageError("the C header folder must not be empty (for this folder: .)")
     _root, inputs = discover(paths, skipped, allow_empty=prune_stale)
     models = compile_inputs(inputs)
+    headers = render_headers(models) if c_out is not None else {}  # may refuse names
     # a build of some files says nothing of the other modules: only whole folders do
     whole_folders = all(Path(p).is_dir() for p in paths)
-    return plan(out, render_files(models), find_stale=whole_folders)
+    result = plan(out, render_files(models), find_stale=whole_folders)
+    if c_out is not None:
+        merge_plans(result, plan(Path(c_out), headers, find_stale=False))
+    return result
 
 
 def _output_folder(out_dir: str | os.PathLike[str]) -> Path:
@@ -275,6 +285,10 @@ def _render_incremental(
     return files, imports
 
 
+def _nothing() -> None:
+    """What a build that keeps no fingerprint records."""
+
+
 def foreign_files_error(paths: list[Path], show: Callable[[Path], str]) -> SchemaError:
     """The error for files in the way that structgen did not write (and never will)."""
     return SchemaError(
@@ -298,6 +312,7 @@ def build(
     check: bool = False,
     *,
     prune_stale: bool = False,
+    c_out: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Build schemas into ``out_dir``.
 
@@ -308,17 +323,21 @@ def build(
     found only when every path is a folder; ``prune_stale`` deletes them (and
     raises ``UsageError`` unless every path is a folder; a folder may then hold no
     schema at all). Raises SchemaError when any schema is invalid, and then writes
-    nothing.
+    nothing. With ``c_out``, a C11 header per schema is written (or checked) there too.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     paths = list(paths)
     if prune_stale:
         _check_prune_paths(paths)
-    options = {"prune": prune_stale}
-    if cache.up_to_date(paths, out_dir, options) is not None:
-        return []
-    result, record = plan_incremental(paths, out_dir, options)
+    if c_out is not None:  # a full build, without the fingerprint
+        result = plan_build(paths, out_dir, prune_stale=prune_stale, c_out=c_out)
+        record = _nothing
+    else:
+        options = {"prune": prune_stale}
+        if cache.up_to_date(paths, out_dir, options) is not None:
+            return []
+        result, record = plan_incremental(paths, out_dir, options)
     if result.foreign:
         raise foreign_files_error(result.foreign, str)
     if check:

@@ -11,6 +11,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from . import __version__, cache
+from .config import ConfigError, find_config
 from .errors import Diagnostic, SchemaError, one_line
 
 # The compiler (api, and through it pydantic, jinja2 and the formatter) is imported
@@ -47,14 +48,26 @@ def _parser() -> argparse.ArgumentParser:
         "build", help="generate Python modules from schema files or folders"
     )
     build.add_argument(
-        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="schema files or folders (default: 'schemas' of [tool.structgen] in "
+        "pyproject.toml)",
     )
     build.add_argument(
         "-o",
         "--output",
-        default="generated",
+        default=None,
         metavar="DIR",
-        help="output package folder (default: generated)",
+        help="output package folder (default: 'output' of [tool.structgen], else "
+        "generated)",
+    )
+    build.add_argument(
+        "--c-out",
+        default=None,
+        metavar="DIR",
+        help="also write a C11 header per schema into DIR (default: 'c-out' of "
+        "[tool.structgen], else none)",
     )
     build.add_argument(
         "--check",
@@ -72,7 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="validate schemas without writing anything"
     )
     check.add_argument(
-        "paths", nargs="+", metavar="PATH", help="schema files or folders"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="schema files or folders (default: 'schemas' of [tool.structgen])",
     )
 
     layout = commands.add_parser(
@@ -95,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
         "rm", help="remove a named segment (only one of structgen's)"
     )
     rm.add_argument("name", metavar="NAME", help="segment name (/dev/shm/NAME)")
+    commands.add_parser(
+        "schema-json",
+        help="print the JSON Schema of schema files (for editors: "
+        "# yaml-language-server: $schema=...)",
+    )
     return parser
 
 
@@ -112,14 +133,39 @@ def _show(path: Path) -> str:
         return str(path)
 
 
+def _configure(args: argparse.Namespace) -> None:
+    """Fill what the command line left out from ``[tool.structgen]``."""
+    wants_paths = not args.paths
+    wants_output = getattr(args, "output", "") is None
+    wants_c_out = getattr(args, "c_out", "") is None
+    config = None
+    if wants_paths or wants_output or wants_c_out:
+        config = find_config()
+    if wants_paths:
+        if config is None or config.schemas is None:
+            raise ConfigError(
+                "no PATH given, and no 'schemas' in a [tool.structgen] table of a "
+                "pyproject.toml in this folder or above"
+            )
+        args.paths = [_show(path) for path in config.schemas]
+    if wants_output:
+        output = config.output if config is not None else None
+        args.output = _show(output) if output is not None else "generated"
+    if wants_c_out:
+        c_out = config.c_out if config is not None else None
+        args.c_out = _show(c_out) if c_out is not None else None
+
+
 # Options of `build` that are not build options (--check) or that the key of the
 # build's fingerprint holds already (paths, output); every other one, present and
 # future, is in that key as it is, so that changing it rebuilds.
-_NOT_BUILD_OPTIONS = ("command", "paths", "output", "check")
+# A build with --c-out never reads nor writes the fingerprint (its headers are outside
+# the folder the fingerprint hashes): it is always a full build.
+_NOT_BUILD_OPTIONS = ("command", "paths", "output", "check", "c_out")
 
 
 def _build(args: argparse.Namespace) -> Exit:
-    from .api import UsageError, foreign_files_error, plan_incremental
+    from .api import UsageError, foreign_files_error, plan_build, plan_incremental
     from .writer import apply, prune
 
     if args.prune and not all(Path(p).is_dir() for p in args.paths):
@@ -129,8 +175,21 @@ def _build(args: argparse.Namespace) -> Exit:
         raise UsageError("--prune needs every PATH to be a folder")
     options = {k: v for k, v in vars(args).items() if k not in _NOT_BUILD_OPTIONS}
     skipped: list[str] = []
-    try:  # refuses an empty -o
-        result, record = plan_incremental(args.paths, args.output, options, skipped)
+    try:
+        if args.c_out is not None:
+            # headers are outside the fingerprint's folder: a full build, none recorded
+            result = plan_build(
+                args.paths,
+                args.output,
+                skipped,
+                prune_stale=args.prune,
+                c_out=args.c_out,
+            )
+            record = None
+        else:  # refuses an empty -o
+            result, record = plan_incremental(
+                args.paths, args.output, options, skipped
+            )
     finally:
         _warn(skipped)
     if result.foreign:
@@ -147,7 +206,8 @@ def _build(args: argparse.Namespace) -> Exit:
         if differ:
             print(
                 f"{differ} file(s) differ; "
-                f"run: structgen build {' '.join(args.paths)} -o {args.output}",
+                f"run: structgen build {' '.join(args.paths)} -o {args.output}"
+                + (f" --c-out {args.c_out}" if args.c_out is not None else ""),
                 file=sys.stderr,
             )
             return Exit.ERRORS
@@ -161,7 +221,8 @@ def _build(args: argparse.Namespace) -> Exit:
         print(f"removed {_show(path)} (superseded by the helper package)")
     for path in removed:
         print(f"removed {_show(path)}")
-    record()
+    if record is not None:
+        record()
     for path in result.stale if not args.prune else []:
         print(
             f"warning: {_show(path)} was generated from a schema that is gone; "
@@ -174,8 +235,10 @@ def _build(args: argparse.Namespace) -> Exit:
 
 def _up_to_date(args: argparse.Namespace) -> bool:
     """Answer a build whose fingerprint shows nothing to do, without the compiler."""
-    if args.command != "build" or (
-        args.prune and not all(map(os.path.isdir, args.paths))
+    if (
+        args.command != "build"
+        or args.c_out is not None
+        or (args.prune and not all(map(os.path.isdir, args.paths)))
     ):
         return False
     options = {k: v for k, v in vars(args).items() if k not in _NOT_BUILD_OPTIONS}
@@ -206,6 +269,18 @@ def _check(args: argparse.Namespace) -> Exit:
     records = sum(len(m.records) for m in models)
     print(f"{len(models)} schema file(s), {records} record(s): OK")
     return Exit.OK
+
+
+def _schema_json(_args: argparse.Namespace) -> Exit:
+    sys.stdout.write(schema_json_text())
+    return Exit.OK
+
+
+def schema_json_text() -> str:
+    """What ``structgen schema-json`` prints (and ``structgen.schema.json`` holds)."""
+    from .schema import json_schema
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def _layout(args: argparse.Namespace) -> Exit:
@@ -281,6 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return Exit.USAGE
+    try:
+        if args.command in ("build", "check"):
+            _configure(args)  # [tool.structgen]: read with tomllib alone
+    except ConfigError as exc:
+        print(f"structgen: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
     if _up_to_date(args):
         return Exit.OK
     from .api import UsageError
@@ -293,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "inspect": _inspect,
             "ls": _ls,
             "rm": _rm,
+            "schema-json": _schema_json,
         }[args.command]
         return handler(args)
     except UsageError as exc:

@@ -38,6 +38,11 @@ class FieldModel:
     view_alias: str
     size: int
     align: int
+    # for the C header: the canonical scalar (int, float, bool and enum storage), the
+    # byte length of str[N]/bytes[N], and the (module, name) of an enum or record
+    scalar: str | None = None
+    length: int = 0
+    target: tuple[str, str] | None = None
 
     @property
     def default_ref(self) -> str:

@@ -21,28 +21,75 @@ class _Model(BaseModel):
 
 
 class FieldSpec(_Model):
-    type: StrictStr
-    default: Any = None
-    doc: StrictStr | None = None
+    """A field in long form: its type, and optionally a default and a docstring."""
+
+    type: StrictStr = Field(
+        description="The field's type: a scalar (bool, int8..int64, uint8..uint64, "
+        "float32, float64, or an alias such as double), str[N] or bytes[N], an enum or "
+        "record of this file or of an import (units.Length), with optional array "
+        "dimensions (float32[8][2]). Quote it in YAML flow style."
+    )
+    default: Any = Field(
+        default=None,
+        description="The default value, of the field's type: a number, a boolean, a "
+        "text, an enum member's name, a list for an array, a mapping of field names "
+        "for a nested record. Without it the default is zero.",
+    )
+    doc: StrictStr | None = Field(
+        default=None, description="The field's documentation."
+    )
 
 
 class RecordSpec(_Model):
-    doc: StrictStr | None = None
-    pack: StrictInt | None = None
-    fields: dict[StrictStr, StrictStr | FieldSpec] = Field(min_length=1)
+    """A record: a C struct shared between processes."""
+
+    doc: StrictStr | None = Field(default=None, description="The record's docstring.")
+    pack: StrictInt | None = Field(
+        default=None,
+        description="Maximum alignment of its fields in bytes (1, 2, 4 or 8), as "
+        "ctypes' _pack_ and C's #pragma pack(n).",
+    )
+    fields: dict[StrictStr, StrictStr | FieldSpec] = Field(
+        min_length=1,
+        description="The fields in memory order: each maps a name to its type (short "
+        "form) or to a mapping with 'type:' and optionally 'default:' and 'doc:'.",
+    )
 
 
 class EnumSpec(_Model):
-    doc: StrictStr | None = None
-    type: StrictStr = "int32"
-    values: list[StrictStr] | dict[StrictStr, StrictInt] = Field(min_length=1)
+    """An enum: named integer constants stored in an integer type."""
+
+    doc: StrictStr | None = Field(default=None, description="The enum's docstring.")
+    type: StrictStr = Field(
+        default="int32",
+        description="The integer storage type (int8..int64, uint8..uint64); "
+        "default int32.",
+    )
+    values: list[StrictStr] | dict[StrictStr, StrictInt] = Field(
+        min_length=1,
+        description="The members: a list of names numbered from 0, as in C, or a "
+        "mapping of names to their values.",
+    )
 
 
 class SchemaFile(_Model):
-    doc: StrictStr | None = None
-    imports: list[StrictStr] = []
-    enums: dict[StrictStr, EnumSpec] = {}
-    records: dict[StrictStr, RecordSpec] = {}
+    """A structgen schema file: one file makes one generated module."""
+
+    doc: StrictStr | None = Field(
+        default=None, description="The generated module's docstring."
+    )
+    imports: list[StrictStr] = Field(
+        default=[],
+        description="Other schema files of the same build whose records and enums "
+        "this file uses: paths relative to the schema root, without the extension, "
+        "dotted (units, sim.particles).",
+    )
+    enums: dict[StrictStr, EnumSpec] = Field(
+        default={}, description="The enums of this file, by name."
+    )
+    records: dict[StrictStr, RecordSpec] = Field(
+        default={}, description="The records of this file, by name."
+    )
 
 
 _KNOWN_KEYS: dict[str, list[str]] = {
@@ -53,6 +100,39 @@ _KNOWN_KEYS: dict[str, list[str]] = {
 }
 
 Loc = tuple[str | int, ...]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a schema file, made from the models above (it cannot drift).
+
+    Editors use it through yaml-language-server's ``# yaml-language-server: $schema=``
+    line; ``structgen schema-json`` prints it.
+    """
+    schema = _fix_lengths(SchemaFile.model_json_schema())
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "structgen schema file",
+    }
+
+
+def _fix_lengths(node: Any) -> Any:
+    """Pydantic puts a union's ``min_length`` beside its ``anyOf`` as ``minLength``,
+    which JSON Schema applies to strings only: move it into each branch as
+    ``minItems``/``minProperties``."""
+    if isinstance(node, list):
+        return [_fix_lengths(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    fixed = {key: _fix_lengths(value) for key, value in node.items()}
+    if "anyOf" in fixed and "minLength" in fixed:
+        least = fixed.pop("minLength")
+        for branch in fixed["anyOf"]:
+            if branch.get("type") == "array":
+                branch["minItems"] = least
+            elif branch.get("type") == "object":
+                branch["minProperties"] = least
+    return fixed
 
 
 def _context(parent: Loc) -> tuple[str, str]:

@@ -119,6 +119,9 @@ def field_model(
         view_alias=f"_raw_{f.name}",
         size=layout_size,
         align=align,
+        scalar=base.scalar.name if base.scalar is not None else None,
+        length=base.length,
+        target=base.key,
     )
 
 
