@@ -88,10 +88,7 @@ class _AccountView(_AccountViewBase):
             self._raw_transfers = _ACCOUNT_TRANSFERS.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("balance", _ACCOUNT_BALANCE),
-        ("transfers", _ACCOUNT_TRANSFERS),
-    )
+    _codecs = (("balance", _ACCOUNT_BALANCE), ("transfers", _ACCOUNT_TRANSFERS))
 
     @staticmethod
     def _to_data(raw: Account) -> AccountData:

@@ -71,12 +71,7 @@ class _QuadView(_QuadViewBase):
     d: float
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("a", _QUAD_A),
-        ("b", _QUAD_B),
-        ("c", _QUAD_C),
-        ("d", _QUAD_D),
-    )
+    _codecs = (("a", _QUAD_A), ("b", _QUAD_B), ("c", _QUAD_C), ("d", _QUAD_D))
 
     @staticmethod
     def _to_data(raw: Quad) -> QuadData:

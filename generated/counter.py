@@ -88,10 +88,7 @@ class _CounterView(_CounterViewBase):
             self._raw_last_worker = _COUNTER_LAST_WORKER.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("count", _COUNTER_COUNT),
-        ("last_worker", _COUNTER_LAST_WORKER),
-    )
+    _codecs = (("count", _COUNTER_COUNT), ("last_worker", _COUNTER_LAST_WORKER))
 
     @staticmethod
     def _to_data(raw: Counter) -> CounterData:

@@ -897,7 +897,7 @@ def test_ruff_accepts_generated_sets_with_long_names(tmp_path: Path) -> None:
 
     @settings(
         SETTINGS,
-        max_examples=_examples("STRUCTGEN_RUFF_EXAMPLES", 60),
+        max_examples=examples("STRUCTGEN_RUFF_EXAMPLES", 60),
         phases=[Phase.generate],  # ruff runs once, after every example is built
     )
     @given(schema=schema_sets(identifier_names=long_identifiers))

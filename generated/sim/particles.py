@@ -95,11 +95,7 @@ class _Vec3View(_Vec3ViewBase):
     z = _sg.checked(Vec3.z, _VEC3_Z)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("x", _VEC3_X),
-        ("y", _VEC3_Y),
-        ("z", _VEC3_Z),
-    )
+    _codecs = (("x", _VEC3_X), ("y", _VEC3_Y), ("z", _VEC3_Z))
 
     @staticmethod
     def _to_data(raw: Vec3) -> Vec3Data:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from . import cache
+from .c_header import render_headers
 from .discovery import (
     SCHEMA_SUFFIXES,
     Input,
@@ -15,7 +16,6 @@ from .discovery import (
     is_schema_name,
     what_it_is,
 )
-from .c_header import render_headers
 from .errors import Diagnostic, SchemaError
 from .loader import load_document
 from .model import ModuleModel

@@ -187,9 +187,7 @@ def _build(args: argparse.Namespace) -> Exit:
             )
             record = None
         else:  # refuses an empty -o
-            result, record = plan_incremental(
-                args.paths, args.output, options, skipped
-            )
+            result, record = plan_incremental(args.paths, args.output, options, skipped)
     finally:
         _warn(skipped)
     if result.foreign:

@@ -83,10 +83,7 @@ class _TrickyView(_TrickyViewBase):
     quote = _sg.checked(Tricky.quote, _TRICKY_QUOTE)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("path", _TRICKY_PATH),
-        ("quote", _TRICKY_QUOTE),
-    )
+    _codecs = (("path", _TRICKY_PATH), ("quote", _TRICKY_QUOTE))
 
     @staticmethod
     def _to_data(raw: Tricky) -> TrickyData:

@@ -66,10 +66,7 @@ class _LengthView(_LengthViewBase):
     unit = _sg.checked(Length.unit, _LENGTH_UNIT)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("value", _LENGTH_VALUE),
-        ("unit", _LENGTH_UNIT),
-    )
+    _codecs = (("value", _LENGTH_VALUE), ("unit", _LENGTH_UNIT))
 
     @staticmethod
     def _to_data(raw: Length) -> LengthData:

@@ -83,10 +83,7 @@ class _Vec2View(_Vec2ViewBase):
     y = _sg.checked(Vec2.y, _VEC2_Y)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("x", _VEC2_X),
-        ("y", _VEC2_Y),
-    )
+    _codecs = (("x", _VEC2_X), ("y", _VEC2_Y))
 
     @staticmethod
     def _to_data(raw: Vec2) -> Vec2Data:
@@ -257,10 +254,7 @@ class _BoxView(_BoxViewBase):
     high = _sg.checked(Box.high, _BOX_HIGH)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("low", _BOX_LOW),
-        ("high", _BOX_HIGH),
-    )
+    _codecs = (("low", _BOX_LOW), ("high", _BOX_HIGH))
 
     @staticmethod
     def _to_data(raw: Box) -> BoxData:
@@ -969,11 +963,7 @@ class _PaddedView(_PaddedViewBase):
             self._raw_c = _PADDED_C.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("a", _PADDED_A),
-        ("b", _PADDED_B),
-        ("c", _PADDED_C),
-    )
+    _codecs = (("a", _PADDED_A), ("b", _PADDED_B), ("c", _PADDED_C))
 
     @staticmethod
     def _to_data(raw: Padded) -> PaddedData:
@@ -1186,11 +1176,7 @@ class _Pack2View(_Pack2ViewBase):
     c = _sg.checked(Pack2.c, _PACK2_C)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("a", _PACK2_A),
-        ("b", _PACK2_B),
-        ("c", _PACK2_C),
-    )
+    _codecs = (("a", _PACK2_A), ("b", _PACK2_B), ("c", _PACK2_C))
 
     @staticmethod
     def _to_data(raw: Pack2) -> Pack2Data:
@@ -1411,10 +1397,7 @@ class _Pack16View(_Pack16ViewBase):
             self._raw_b = _PACK16_B.check(value)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("a", _PACK16_A),
-        ("b", _PACK16_B),
-    )
+    _codecs = (("a", _PACK16_A), ("b", _PACK16_B))
 
     @staticmethod
     def _to_data(raw: Pack16) -> Pack16Data:
@@ -1593,10 +1576,7 @@ class _FramesView(_FramesViewBase):
     boxes = _sg.checked(Frames.boxes, _FRAMES_BOXES)
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("sprites", _FRAMES_SPRITES),
-        ("boxes", _FRAMES_BOXES),
-    )
+    _codecs = (("sprites", _FRAMES_SPRITES), ("boxes", _FRAMES_BOXES))
 
     @staticmethod
     def _to_data(raw: Frames) -> FramesData:

@@ -61,10 +61,7 @@ class _PointView(_PointViewBase):
     y: float
 
     __reduce__ = _sg.refuse_pickle  # live memory: never a silent copy
-    _codecs = (
-        ("x", _POINT_X),
-        ("y", _POINT_Y),
-    )
+    _codecs = (("x", _POINT_X), ("y", _POINT_Y))
 
     @staticmethod
     def _to_data(raw: Point) -> PointData:
