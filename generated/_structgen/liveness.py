@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+__all__ = ["IDENTITY", "identity_alive", "need_proc", "pid_alive", "refresh_identity"]
+
 
 def _proc_stat(pid: int) -> tuple[str, int] | None:
     """(state letter, start time in clock ticks) of ``pid``, or None if it is gone.

@@ -10,6 +10,8 @@ import math
 
 from .robust_state import LOCK_BLOCK_SIZE, undo_size
 
+__all__ = ["LONGEST_WAIT", "check_shape", "deadline"]
+
 LONGEST_WAIT = 1e9  # seconds; longer means no limit (the semaphore refuses it)
 
 

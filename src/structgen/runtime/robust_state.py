@@ -9,6 +9,16 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+__all__ = [
+    "LOCK_BLOCK_SIZE",
+    "MAGIC",
+    "OWNER_WORD",
+    "SLOT_COUNT",
+    "VERSION",
+    "read_lock_state",
+    "undo_size",
+]
+
 # -- the state block (little-endian; offsets in bytes) --------------------------------
 MAGIC = 0x4B4C4753  # b"SGLK"
 VERSION = 1

@@ -44,6 +44,8 @@ from .robust_state import (
     read_lock_state,
 )
 
+__all__ = ["LockParts"]
+
 _SLICE = 0.025  # a waiter wakes this often to check the holder
 _STUCK_GRACE = 0.5  # semaphore held with no stamp this long, and a user dead: recover
 
