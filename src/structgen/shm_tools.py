@@ -42,8 +42,8 @@ def _creator(header: Header) -> Creator:
     return Creator(header.creator_pid, alive)
 
 
-def _read(name: str) -> tuple[Header, bytes]:
-    """The header and a copy of the whole segment (read-only, no lock taken)."""
+def _open_read_only(name: str) -> int:
+    """A read-only descriptor of segment ``name``, never opened through a link."""
     check_name(name)
     path = f"{SHM_DIR}/{name}"
     try:
@@ -54,6 +54,12 @@ def _read(name: str) -> tuple[Header, bytes]:
         raise PermissionError(
             f"no permission to read shared memory segment '{name}' ({path})"
         ) from None
+    return fd
+
+
+def _read(name: str) -> tuple[Header, bytes]:
+    """The header and a copy of the whole segment (read-only, no lock taken)."""
+    fd = _open_read_only(name)
     try:
         size = os.fstat(fd).st_size
         if size > 1 << 34:
@@ -173,16 +179,7 @@ def format_ls() -> str:
 
 def remove_segment(name: str) -> None:
     """Unlink a structgen segment and its lock's companions; refuse anything else."""
-    check_name(name)
-    path = f"{SHM_DIR}/{name}"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no shared memory segment named '{name}'") from None
-    except PermissionError:
-        raise PermissionError(
-            f"no permission to read shared memory segment '{name}' ({path})"
-        ) from None
+    fd = _open_read_only(name)
     try:
         head = os.pread(fd, 8, 0)
     finally:
